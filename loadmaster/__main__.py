@@ -1,0 +1,5 @@
+import sys
+
+from loadmaster.cli import main
+
+sys.exit(main())

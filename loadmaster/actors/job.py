@@ -1,0 +1,109 @@
+"""JobActor: runs one job on its own thread and reports how it ended."""
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pykka
+
+from loadmaster.actors.messages import JobEnded, JobFinished, JobProgress, RunJob
+from loadmaster.errors import LoadmasterError, PermissionDeniedError
+from loadmaster.jobs.context import JobCancelledError, JobContext
+from loadmaster.models import JobStatus
+
+log = logging.getLogger(__name__)
+
+
+def successful_message(job_id: str) -> str:
+    """Word the message of a job that returned a result instead of a message."""
+    return f"Successfully completed job: {job_id}"
+
+
+def error_message(exc: BaseException) -> Any:
+    """Turn a job's exception into its ERROR message (an object for permission failures)."""
+    if isinstance(exc, PermissionDeniedError):
+        return exc.body()
+    if isinstance(exc, LoadmasterError):
+        return exc.message
+    return str(exc) or type(exc).__name__
+
+
+class JobActor(pykka.ThreadingActor):
+    """Runs one job kind and tells the registry its outcome, whatever the job does.
+
+    A string result ends the job COMPLETE with that message; another value ends it COMPLETE
+    with ``Successfully completed job: <id>`` and that value as ``result``; an exception ends
+    it ERROR with the exception's message.
+    """
+
+    # A job stuck in a dead source must not keep the process alive at exit; the supervisor
+    # settles such a job as ERROR before it gives up on it.
+    use_daemon_thread = True
+
+    def __init__(
+        self,
+        *,
+        context: JobContext,
+        run: Callable[[JobContext], Any],
+        registry: pykka.ActorRef[Any],
+        supervisor: pykka.ActorRef[Any],
+    ) -> None:
+        super().__init__()
+        self._context = context
+        self._run = run
+        self._registry = registry
+        self._supervisor = supervisor
+        context.report = self._report
+
+    def _report(self, counters: dict[str, int]) -> None:
+        self._registry.tell(JobProgress(job_id=self._context.job_id, counters=counters))
+
+    def on_receive(self, message: Any) -> None:
+        """Run the job when told to; nothing else is expected."""
+        if isinstance(message, RunJob):
+            self._execute()
+
+    def _execute(self) -> None:
+        job_id = self._context.job_id
+        try:
+            outcome = self._run(self._context)
+        except JobCancelledError as exc:
+            finished = self._failed(f"Job was interrupted: {exc.message}. Rerun the operation.")
+        except LoadmasterError as exc:
+            finished = self._failed(error_message(exc))
+        except Exception as exc:
+            log.warning("job %s failed", job_id, exc_info=True)
+            finished = self._failed(error_message(exc))
+        else:
+            if isinstance(outcome, str):
+                finished = self._done(outcome, msgspec.UNSET)
+            else:
+                finished = self._done(successful_message(job_id), outcome)
+        self._registry.tell(finished)
+        # A stopped supervisor no longer tracks jobs: nothing to tell it then.
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._supervisor.tell(JobEnded(job_id=job_id))
+        self.actor_ref.stop(block=False)
+
+    def _done(self, message: str, result: Any) -> JobFinished:
+        return JobFinished(
+            job_id=self._context.job_id,
+            status=JobStatus.COMPLETE,
+            message=message,
+            result=result,
+            counters=dict(self._context.counters),
+        )
+
+    def _failed(self, message: Any) -> JobFinished:
+        return JobFinished(
+            job_id=self._context.job_id,
+            status=JobStatus.ERROR,
+            message=message,
+            counters=dict(self._context.counters),
+        )
+
+    def on_failure(self, *_: object) -> None:
+        """Report the job as failed if the actor itself broke outside the job code."""
+        self._registry.tell(self._failed("The job's worker stopped unexpectedly"))

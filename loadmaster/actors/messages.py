@@ -1,0 +1,75 @@
+"""Messages between the job actors: frozen Structs, each naming sender, receiver and reply."""
+
+from typing import Any
+
+import msgspec
+
+from loadmaster.models import JobStatus, User
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every actor message."""
+
+
+class StartJob(Message, frozen=True):
+    """Front door → JobSupervisor, by ask. Reply: the new job's id."""
+
+    type: str
+    user: User
+    #: The request as recorded on the job while it runs, secrets already removed.
+    request: dict[str, Any]
+    #: ``run(context)`` does the job; its return value or exception decides the outcome.
+    run: Any
+
+
+class JobEnded(Message, frozen=True):
+    """JobActor → JobSupervisor, by tell, after the final state was sent. No reply."""
+
+    job_id: str
+
+
+class RunJob(Message, frozen=True):
+    """JobSupervisor → JobActor, by tell, once the record is IN_PROGRESS. No reply."""
+
+
+class CreateJob(Message, frozen=True):
+    """JobSupervisor → JobRegistry, by ask. Persists the CREATED record. Reply: None."""
+
+    record: dict[str, Any]
+
+
+class MarkStarted(Message, frozen=True):
+    """JobSupervisor → JobRegistry, by ask. Sets IN_PROGRESS and start_datetime. Reply: None."""
+
+    job_id: str
+    start_datetime: int
+
+
+class JobProgress(Message, frozen=True):
+    """JobActor → JobRegistry, by tell, while the job runs. No reply."""
+
+    job_id: str
+    counters: dict[str, int]
+
+
+class JobFinished(Message, frozen=True):
+    """JobActor or JobSupervisor → JobRegistry, by tell: the final state. No reply."""
+
+    job_id: str
+    status: JobStatus
+    message: Any
+    result: Any = msgspec.UNSET
+    counters: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class GetJob(Message, frozen=True):
+    """Front door → JobRegistry, by ask. Reply: the record as get_job shows it, or None."""
+
+    job_id: str
+
+
+class SearchJobs(Message, frozen=True):
+    """Front door → JobRegistry, by ask. Reply: rows with from < start_datetime < to."""
+
+    from_ms: float
+    to_ms: float

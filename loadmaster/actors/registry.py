@@ -1,0 +1,208 @@
+"""JobRegistry: the only writer of ``system.hdb_job``; answers job queries."""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pykka
+
+from loadmaster.actors.messages import (
+    CreateJob,
+    GetJob,
+    JobFinished,
+    JobProgress,
+    MarkStarted,
+    SearchJobs,
+)
+from loadmaster.jobs.dates import to_iso_utc
+from loadmaster.models import FINISHED, JobStatus
+from loadmaster.storage import Condition, Store, Table
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+JOB_TABLE = "hdb_job"
+#: Progress of a running job is written at most this often; the final state always is.
+PROGRESS_WRITE_INTERVAL = 0.5
+COUNTERS = ("processed", "total", "bytes_read", "bytes_total")
+_RUNNING_ORDER = ("id", "type", "start_datetime", "created_datetime", "status", "user")
+_FINISHED_ORDER = (
+    "id",
+    "result",
+    "status",
+    "message",
+    "end_datetime",
+    "type",
+    "start_datetime",
+    "created_datetime",
+    "user",
+)
+_SEARCH_ORDER = (
+    "id",
+    "created_datetime",
+    "end_datetime",
+    "message",
+    "start_datetime",
+    "status",
+    "type",
+    "user",
+)
+
+
+def now_ms() -> int:
+    """Return the current time as integer epoch milliseconds (job datetimes are integers)."""
+    return time.time_ns() // 1_000_000
+
+
+def interrupted_message(reason: str) -> str:
+    """Word the message of a job that could not finish (after upstream PR #2645)."""
+    return f"Job was interrupted: {reason}. Rerun the operation."
+
+
+def job_table(store: Store) -> Table:
+    """Return ``system.hdb_job``, creating it on first use."""
+    if not store.has_database(SYSTEM) or JOB_TABLE not in store.table_names(SYSTEM):
+        store.create_table(SYSTEM, JOB_TABLE, "id")
+    return store.table(SYSTEM, JOB_TABLE)
+
+
+def get_job_view(record: dict[str, Any]) -> dict[str, Any]:
+    """Shape a stored record as get_job answers it: only fields that are set, no request."""
+    order = _FINISHED_ORDER if record.get("status") in FINISHED else _RUNNING_ORDER
+    view = {key: record[key] for key in order if record.get(key) is not None}
+    view.update({key: record[key] for key in COUNTERS if record.get(key) is not None})
+    return view
+
+
+def search_view(record: dict[str, Any]) -> dict[str, Any]:
+    """Shape a stored record as search_jobs_by_start_date answers it (null-filled, no result)."""
+    view = {key: record.get(key) for key in _SEARCH_ORDER}
+    for key in ("start_datetime", "end_datetime"):
+        if view[key]:
+            view[f"{key}_converted"] = to_iso_utc(view[key])
+    return view
+
+
+class JobRegistry(pykka.ThreadingActor):
+    """Owns job records: persists them, coalesces progress, answers get_job and searches.
+
+    Running jobs are also kept in memory, so their live counters are answered without a disk
+    read and written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
+    """
+
+    def __init__(self, store: Store, on_finished: Callable[[str], None] = lambda _: None) -> None:
+        super().__init__()
+        self._on_finished = on_finished
+        self._table = job_table(store)
+        self._live: dict[str, dict[str, Any]] = {}
+        self._written_at: dict[str, float] = {}
+
+    def on_start(self) -> None:
+        """Settle jobs that an earlier process left unfinished (spec §2.6)."""
+        orphans = [
+            record
+            for status in (JobStatus.CREATED, JobStatus.IN_PROGRESS)
+            for record in self._table.search(
+                [Condition(attribute="status", type="equals", value=status.value)]
+            )
+        ]
+        if not orphans:
+            return
+        message = interrupted_message("an earlier loadmaster process exited before it finished")
+        end = now_ms()
+        self._table.write(
+            [
+                {
+                    "id": r["id"],
+                    "status": JobStatus.ERROR.value,
+                    "message": message,
+                    "end_datetime": end,
+                    "request": None,
+                }
+                for r in orphans
+            ],
+            "upsert",
+        )
+        log.warning("settled %d interrupted job(s) as ERROR", len(orphans))
+
+    def on_receive(self, message: Any) -> Any:
+        """Handle one message; never let an error stop the registry."""
+        try:
+            return self._handle(message)
+        except Exception:
+            if isinstance(message, (GetJob, SearchJobs, CreateJob, MarkStarted)):
+                raise  # an ask: the error travels back to the asker and the actor lives
+            log.exception("job registry failed to handle %r", type(message).__name__)
+            return None
+
+    def _handle(self, message: Any) -> Any:
+        match message:
+            case JobProgress(job_id=job_id, counters=counters):
+                self._progress(job_id, counters)
+            case JobFinished():
+                self._finish(message)
+            case GetJob(job_id=job_id):
+                return self._get(job_id)
+            case SearchJobs(from_ms=from_ms, to_ms=to_ms):
+                return self._search(from_ms, to_ms)
+            case CreateJob(record=record):
+                self._live[record["id"]] = dict(record)
+                self._table.write([record], "insert")
+            case MarkStarted(job_id=job_id, start_datetime=start):
+                self._live[job_id].update(status=JobStatus.IN_PROGRESS.value, start_datetime=start)
+                self._write(job_id)
+            case _:
+                log.warning("job registry ignored unknown message %r", message)
+        return None
+
+    def _write(self, job_id: str) -> None:
+        self._table.write([self._live[job_id]], "upsert")
+        self._written_at[job_id] = time.monotonic()
+
+    def _progress(self, job_id: str, counters: dict[str, int]) -> None:
+        live = self._live.get(job_id)
+        if live is None:
+            return
+        live.update(counters)
+        if time.monotonic() - self._written_at.get(job_id, 0.0) >= PROGRESS_WRITE_INTERVAL:
+            self._write(job_id)
+
+    def _finish(self, done: JobFinished) -> None:
+        job_id = done.job_id
+        live = self._live.pop(job_id, None)
+        self._written_at.pop(job_id, None)
+        if live is None:
+            found = self._table.get([job_id])
+            if not found or found[0].get("status") in FINISHED:
+                return  # unknown, or already settled (e.g. at shutdown): the first end wins
+            live = found[0]
+        live.update(done.counters)
+        live.update(
+            status=done.status.value,
+            message=done.message,
+            end_datetime=now_ms(),
+            request=None,
+        )
+        if done.result is not msgspec.UNSET:
+            live["result"] = done.result
+        self._table.write([live], "upsert")
+        self._on_finished(job_id)
+
+    def _get(self, job_id: str) -> dict[str, Any] | None:
+        live = self._live.get(job_id)
+        if live is not None:
+            return get_job_view(live)
+        found = self._table.get([job_id])
+        return get_job_view(found[0]) if found else None
+
+    def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
+        rows = self._table.search(
+            [
+                Condition(attribute="start_datetime", type="greater_than", value=from_ms),
+                Condition(attribute="start_datetime", type="less_than", value=to_ms),
+            ],
+            sort=[("start_datetime", False)],
+        )
+        return [search_view(self._live.get(r["id"], r)) for r in rows]

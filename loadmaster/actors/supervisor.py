@@ -1,0 +1,105 @@
+"""JobSupervisor: creates job records, starts one JobActor per job, stops them at shutdown."""
+
+import logging
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pykka
+
+from loadmaster.actors.job import JobActor
+from loadmaster.actors.messages import (
+    CreateJob,
+    JobEnded,
+    JobFinished,
+    MarkStarted,
+    RunJob,
+    StartJob,
+)
+from loadmaster.actors.registry import interrupted_message, now_ms
+from loadmaster.jobs.context import JobContext
+from loadmaster.models import JobStatus
+
+if TYPE_CHECKING:
+    from loadmaster.settings import Settings
+    from loadmaster.storage import Store
+
+log = logging.getLogger(__name__)
+
+ASK_TIMEOUT = 10.0
+
+
+class _Running:
+    __slots__ = ("cancelled", "ref")
+
+    def __init__(self, ref: pykka.ActorRef[Any], cancelled: threading.Event) -> None:
+        self.ref = ref
+        self.cancelled = cancelled
+
+
+class JobSupervisor(pykka.ThreadingActor):
+    """Starts jobs and tracks the running ones, in start order."""
+
+    def __init__(
+        self, *, registry: pykka.ActorRef[Any], store: "Store", settings: "Settings"
+    ) -> None:
+        super().__init__()
+        self._registry = registry
+        self._store = store
+        self._settings = settings
+        self._running: dict[str, _Running] = {}
+
+    def on_receive(self, message: Any) -> Any:
+        """Start a job (ask) or forget one that ended (tell)."""
+        match message:
+            case StartJob():
+                return self._start(message)
+            case JobEnded(job_id=job_id):
+                self._running.pop(job_id, None)
+        return None
+
+    def _start(self, start: StartJob) -> str:
+        job_id = str(uuid.uuid4())
+        created = now_ms()
+        record = {
+            "id": job_id,
+            "type": start.type,
+            "user": start.user.username,
+            "status": JobStatus.CREATED.value,
+            "created_datetime": created,
+            "start_datetime": created,
+            "request": start.request,
+        }
+        self._registry.ask(CreateJob(record=record), timeout=ASK_TIMEOUT)
+        context = JobContext(
+            job_id=job_id, store=self._store, settings=self._settings, user=start.user
+        )
+        ref = JobActor.start(
+            context=context, run=start.run, registry=self._registry, supervisor=self.actor_ref
+        )
+        self._running[job_id] = _Running(ref, context.cancelled)
+        self._registry.ask(MarkStarted(job_id=job_id, start_datetime=now_ms()), timeout=ASK_TIMEOUT)
+        ref.tell(RunJob())
+        return job_id
+
+    def running(self) -> list[str]:
+        """Return the ids of jobs still running, in start order."""
+        return list(self._running)
+
+    def on_stop(self) -> None:
+        """Stop running jobs, newest first; settle any that will not stop as ERROR."""
+        for running in self._running.values():
+            running.cancelled.set()
+        for job_id, running in reversed(list(self._running.items())):
+            try:
+                running.ref.stop(block=True, timeout=self._settings.job_stop_grace)
+            except pykka.Timeout:
+                log.warning("job %s did not stop in time; settling it as ERROR", job_id)
+                self._registry.tell(
+                    JobFinished(
+                        job_id=job_id,
+                        status=JobStatus.ERROR,
+                        message=interrupted_message("the server shut down before it finished"),
+                    )
+                )
+        self._running.clear()

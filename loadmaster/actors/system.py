@@ -1,0 +1,111 @@
+"""JobSystem: starts the registry, then the supervisor; stops them in reverse."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pykka
+
+from loadmaster.actors.messages import GetJob, SearchJobs, StartJob
+from loadmaster.actors.registry import JobRegistry
+from loadmaster.actors.supervisor import JobSupervisor
+from loadmaster.errors import ServiceUnavailableError
+from loadmaster.jobs.context import JobContext
+from loadmaster.models import FINISHED, User
+
+if TYPE_CHECKING:
+    from loadmaster.settings import Settings
+    from loadmaster.storage import Store
+
+
+class JobSystem:
+    """The job runtime seen from the operations: submit jobs, read their records.
+
+    Calls block on actor answers, so they are made from worker threads (the HTTP layer runs
+    handlers in a thread pool), never awaited on an event loop.
+    """
+
+    def __init__(self, store: "Store", settings: "Settings") -> None:
+        self._store = store
+        self._settings = settings
+        self._registry: pykka.ActorRef[Any] | None = None
+        self._supervisor: pykka.ActorRef[Any] | None = None
+        self._finished = threading.Condition()
+        self._generation = 0
+
+    def start(self) -> None:
+        """Start the registry (which settles interrupted jobs), then the supervisor."""
+        self._registry = JobRegistry.start(self._store, self._notify)
+        self._supervisor = JobSupervisor.start(
+            registry=self._registry, store=self._store, settings=self._settings
+        )
+
+    def stop(self) -> None:
+        """Stop the supervisor (and its jobs), then the registry."""
+        supervisor, self._supervisor = self._supervisor, None
+        registry, self._registry = self._registry, None
+        try:
+            if supervisor is not None:
+                supervisor.stop(block=True, timeout=self._settings.job_stop_grace * 3)
+        finally:
+            if registry is not None:
+                registry.stop(block=True, timeout=self._settings.job_stop_grace)
+
+    def _notify(self, _job_id: str) -> None:
+        with self._finished:
+            self._generation += 1
+            self._finished.notify_all()
+
+    def wait(self, job_id: str, timeout: float) -> dict[str, Any] | None:
+        """Wait until a job is COMPLETE or ERROR; return its record (None if unknown).
+
+        Raises:
+            TimeoutError: The job did not end within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._finished:
+                seen = self._generation
+            record = self.get(job_id)
+            if record is None or record.get("status") in FINISHED:
+                return record
+            with self._finished:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"job {job_id} did not end within {timeout} s")
+                self._finished.wait_for(lambda seen=seen: self._generation != seen, remaining)
+
+    def _ask(self, ref: pykka.ActorRef[Any] | None, message: Any) -> Any:
+        if ref is None:
+            raise ServiceUnavailableError("The job system is not running")
+        try:
+            return ref.ask(message, timeout=self._settings.ask_timeout)
+        except (pykka.Timeout, pykka.ActorDeadError) as exc:
+            raise ServiceUnavailableError("The job system did not answer in time") from exc
+
+    def submit(
+        self,
+        *,
+        type: str,  # noqa: A002 - the wire name of the field
+        user: User,
+        request: dict[str, Any],
+        run: Callable[[JobContext], Any],
+    ) -> str:
+        """Start a job and return its id once its record is IN_PROGRESS."""
+        job_id: str = self._ask(
+            self._supervisor, StartJob(type=type, user=user, request=request, run=run)
+        )
+        return job_id
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """Return a job record as get_job shows it, or None."""
+        result: dict[str, Any] | None = self._ask(self._registry, GetJob(job_id=job_id))
+        return result
+
+    def search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
+        """Return the jobs with ``from_ms < start_datetime < to_ms``, oldest first."""
+        result: list[dict[str, Any]] = self._ask(
+            self._registry, SearchJobs(from_ms=from_ms, to_ms=to_ms)
+        )
+        return result

@@ -1,0 +1,39 @@
+"""``loadmaster serve``: run the server in the foreground."""
+
+import argparse
+import logging
+from collections.abc import Sequence
+
+from loadmaster.instance import Instance
+from loadmaster.server.serve import serve_forever
+from loadmaster.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = argparse.ArgumentParser(prog="loadmaster")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the Operations API over HTTP")
+    serve.add_argument("--host", help="address to bind (LOADMASTER_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (LOADMASTER_PORT, default 9925)")
+    serve.add_argument("--data", help="data directory (LOADMASTER_DATA, default ./data)")
+    serve.add_argument(
+        "--certfile", help="TLS certificate: serve h2 over TLS (LOADMASTER_CERTFILE)"
+    )
+    serve.add_argument("--keyfile", help="TLS private key (LOADMASTER_KEYFILE)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env(
+        host=args.host, port=args.port, data=args.data, certfile=args.certfile, keyfile=args.keyfile
+    )
+    with Instance(settings) as instance:
+        logging.getLogger("loadmaster").info(
+            "serving the Operations API on %s:%d, data in %s",
+            settings.host,
+            settings.port,
+            settings.data,
+        )
+        serve_forever(instance, settings.host, settings.port)
+    return 0

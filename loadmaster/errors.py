@@ -1,0 +1,156 @@
+"""The one exception tree of loadmaster.
+
+Every error a client can see derives from :class:`LoadmasterError` and carries the HTTP status
+it is answered with; the server and the embedded API render it as ``{"error": message}`` in
+exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
+
+    LoadmasterError (500)
+    ├── InvalidRequestError (400)      bad body, field or value
+    │   ├── InvalidJSONError           the body is not JSON
+    │   └── MalformedBodyError         the body is JSON but not an object
+    ├── AuthenticationError (401)      no, wrong or inactive credentials
+    ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    ├── NotFoundError (404)
+    │   ├── DatabaseNotFoundError
+    │   └── TableNotFoundError
+    ├── ConflictError (409)
+    ├── UnsupportedMediaTypeError (415)
+    ├── PayloadTooLargeError (413)
+    ├── ServerError (500)              an operation failed in a way the client cannot fix
+    ├── ServiceUnavailableError (503)  an actor did not answer in time
+    └── StorageError (500)             LMDB failed
+"""
+
+from typing import Any
+
+
+class LoadmasterError(Exception):
+    """Raised as the base of every loadmaster error; never raised itself."""
+
+    status_code: int = 500
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+    def body(self) -> dict[str, Any]:
+        """Return the JSON body this error is answered with."""
+        return {"error": self.message}
+
+
+class InvalidRequestError(LoadmasterError):
+    """Raised when a request body, field or value is not acceptable."""
+
+    status_code = 400
+
+
+class InvalidJSONError(InvalidRequestError):
+    """Raised when the request body is not valid JSON."""
+
+
+class MalformedBodyError(InvalidRequestError):
+    """Raised when the JSON body is not an object (answered in Fastify's envelope, spec §12.1)."""
+
+    content_type = "application/json; charset=utf-8"
+
+    def body(self) -> dict[str, Any]:
+        """Return the ``statusCode`` / ``error`` / ``message`` envelope HarperDB uses here."""
+        return {"statusCode": 400, "error": "Bad Request", "message": self.message}
+
+
+class AuthenticationError(LoadmasterError):
+    """Raised when credentials are missing, wrong, or belong to an inactive user."""
+
+    status_code = 401
+
+
+class PermissionDeniedError(LoadmasterError):
+    """Raised when the caller's role does not allow the operation (HarperDB's 403 body)."""
+
+    status_code = 403
+    GENERIC = (
+        "This operation is not authorized due to role restrictions and/or invalid database items"
+    )
+
+    def __init__(
+        self,
+        unauthorized_access: list[Any] | None = None,
+        invalid_schema_items: list[str] | None = None,
+    ) -> None:
+        super().__init__(self.GENERIC)
+        self.unauthorized_access = list(unauthorized_access or [])
+        self.invalid_schema_items = list(invalid_schema_items or [])
+
+    @classmethod
+    def restricted(cls, internal_name: str) -> "PermissionDeniedError":
+        """Build the refusal of a super-user-only operation, named as HarperDB names it."""
+        return cls([f"Operation '{internal_name}' is restricted to 'super_user' roles"])
+
+    def body(self) -> dict[str, Any]:
+        """Return HarperDB's permission-failure object."""
+        return {
+            "error": self.message,
+            "unauthorized_access": self.unauthorized_access,
+            "invalid_schema_items": self.invalid_schema_items,
+        }
+
+
+class NotFoundError(LoadmasterError):
+    """Raised when a named thing (user, role, record source) does not exist."""
+
+    status_code = 404
+
+
+class DatabaseNotFoundError(NotFoundError):
+    """Raised when a database does not exist."""
+
+    def __init__(self, database: str, *, status_code: int | None = None) -> None:
+        super().__init__(f"database '{database}' does not exist", status_code=status_code)
+        self.database = database
+
+
+class TableNotFoundError(NotFoundError):
+    """Raised when a table does not exist in an existing database."""
+
+    def __init__(self, database: str, table: str, *, status_code: int | None = None) -> None:
+        super().__init__(f"Table '{database}.{table}' does not exist", status_code=status_code)
+        self.database = database
+        self.table = table
+
+
+class ConflictError(LoadmasterError):
+    """Raised when a user or role to create already exists, or a role is still in use."""
+
+    status_code = 409
+
+
+class UnsupportedMediaTypeError(LoadmasterError):
+    """Raised when a request's content type is not JSON."""
+
+    status_code = 415
+
+
+class PayloadTooLargeError(LoadmasterError):
+    """Raised when a request body exceeds the configured limit."""
+
+    status_code = 413
+
+
+class ServerError(LoadmasterError):
+    """Raised when an operation fails for a reason the client cannot fix by changing input."""
+
+    status_code = 500
+
+
+class ServiceUnavailableError(LoadmasterError):
+    """Raised when an actor is dead or does not answer within its timeout."""
+
+    status_code = 503
+
+
+class StorageError(LoadmasterError):
+    """Raised when LMDB fails (wrapped with ``from exc``)."""
+
+    status_code = 500

@@ -1,0 +1,130 @@
+"""The CSV load jobs: csv_data_load (text in the request) and csv_file_load (a server file).
+
+Other sources (URL, S3) feed :func:`load_csv_chunks` with their own byte chunks.
+"""
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+
+from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
+from loadmaster.jobs.casting import coerce_typed
+from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.csvparse import CsvStream, check_column_names, parse_csv_text
+from loadmaster.storage import Table
+
+Action = Literal["insert", "update", "upsert"]
+#: Rows per write transaction for streamed loads.
+BATCH_ROWS = 20_000
+#: Bytes per read from a file.
+READ_CHUNK = 2 << 20
+UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
+
+
+class LoadError(LoadmasterError):
+    """Raised when a streamed load fails after some rows were already committed."""
+
+
+def loaded_message(written: int, total: int) -> str:
+    """Word the final message of a load (spec §2.4, §12.1: skipped rows stay in the total)."""
+    return f"successfully loaded {written} of {total} records"
+
+
+def typed_coercer(table: Table) -> dict[str, str]:
+    """Return attribute → declared type for a schema-defined table's typed attributes."""
+    if not table.schema_defined:
+        return {}
+    return {a.name: a.type for a in table.attributes() if a.type not in (None, "Any")}
+
+
+def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
+    """Coerce cells of typed attributes in place (``Invalid value for attribute ...``)."""
+    for record in records:
+        for name, kind in types.items():
+            if name in record:
+                record[name] = coerce_typed(record[name], kind, name)
+
+
+def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Action) -> str:
+    """Run csv_data_load: parse the whole text, then write it in one transaction."""
+    header, records = parse_csv_text(data, keep_parsed_extra=True, json_cells=False)
+    if not records:
+        return "No records parsed from csv file."
+    check_column_names([*header, *(["__parsed_extra"] if _has_extra(records) else [])])
+    target = job.store.table(db, table)
+    coerce_records(records, typed_coercer(target))
+    job.progress(processed=0, total=len(records))
+    try:
+        result = target.write(records, action)
+    except InvalidRequestError as exc:
+        if exc.message == UPDATE_KEY_MISSING:
+            raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
+        raise
+    job.progress(processed=len(records))
+    return loaded_message(len(result.written), len(records))
+
+
+def _has_extra(records: list[dict[str, Any]]) -> bool:
+    return any("__parsed_extra" in r for r in records)
+
+
+def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
+    """Read a file in chunks, reporting bytes read; a directory fails as Node words it."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed in finally; a generator owns it
+    except IsADirectoryError as exc:
+        raise InvalidRequestError("EISDIR: illegal operation on a directory, read") from exc
+    except FileNotFoundError as exc:
+        raise InvalidRequestError(f"ENOENT: no such file or directory, open '{path}'") from exc
+    except PermissionError as exc:
+        raise InvalidRequestError(f"EACCES: permission denied, open '{path}'") from exc
+    try:
+        total = os.fstat(handle.fileno()).st_size
+        done = 0
+        job.progress(bytes_read=0, bytes_total=total)
+        while chunk := handle.read(READ_CHUNK):
+            done += len(chunk)
+            job.progress(bytes_read=done)
+            yield chunk
+    except IsADirectoryError as exc:
+        raise InvalidRequestError("EISDIR: illegal operation on a directory, read") from exc
+    finally:
+        handle.close()
+
+
+def load_csv_file(job: JobContext, path: str, *, db: str, table: str, action: Action) -> str:
+    """Run csv_file_load: stream the file in batches, one write transaction per batch."""
+    return load_csv_chunks(job, file_chunks(path, job), db=db, table=table, action=action)
+
+
+def load_csv_chunks(
+    job: JobContext, chunks: Iterable[bytes], *, db: str, table: str, action: Action
+) -> str:
+    """Stream CSV bytes into a table in batches; report progress; return the final message.
+
+    The header is checked before anything is written. A failure after some batches were
+    committed names how many records were loaded, so the client knows what is in the table.
+    """
+    target = job.store.table(db, table)
+    types = typed_coercer(target)
+    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True)
+    written = total = 0
+    checked = False
+    try:
+        for batch in stream.batches(BATCH_ROWS):
+            if not checked:
+                check_column_names(stream.header)
+                checked = True
+            coerce_records(batch, types)
+            result = target.write(batch, action)
+            written += len(result.written)
+            total += len(batch)
+            job.progress(processed=total)
+    except PermissionDeniedError:
+        raise
+    except Exception as exc:
+        if written == 0:
+            raise
+        message = exc.message if isinstance(exc, LoadmasterError) else str(exc) or repr(exc)
+        raise LoadError(f"{message} (after loading {written} records)") from exc
+    return loaded_message(written, total)

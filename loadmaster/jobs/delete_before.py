@@ -1,0 +1,42 @@
+"""The delete_records_before job: delete a table's records created before a date."""
+
+from itertools import islice
+
+from loadmaster.errors import InvalidRequestError
+from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.dates import parse_js_date
+
+CHUNK = 10_000
+CREATED = "__createdtime__"
+
+
+def deleted_message(deleted: int, total: int) -> str:
+    """Word a delete count as HarperDB does (``record`` when there was one)."""
+    noun = "record" if total == 1 else "records"
+    return f"{deleted} of {total} {noun} successfully deleted"
+
+
+def delete_records_before(job: JobContext, db: str, table: str, date: str) -> str:
+    """Delete, in chunks of 10,000 (one transaction each), records created before ``date``."""
+    before = parse_js_date(date)
+    if before is None:
+        raise InvalidRequestError("Invalid date, must be in ISO-8601 format (YYYY-MM-DD).")
+    target = job.store.table(db, table)
+    if CREATED not in target.attribute_names():
+        raise InvalidRequestError(
+            f"Table must have a '{CREATED}' attribute or @createdTime timestamp defined "
+            "to perform this operation"
+        )
+    # Collect the ids first: deleting while a cursor walks the same index is not safe, and
+    # the ids alone are small next to the records.
+    ids = list(target.ids_before(CREATED, before))
+    total = len(ids)
+    if total == 0:
+        return "No records found to delete"
+    job.progress(processed=0, total=total)
+    deleted = 0
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, CHUNK)):
+        deleted += len(target.delete(chunk))
+        job.progress(processed=deleted)
+    return deleted_message(deleted, total)

@@ -1,0 +1,139 @@
+"""The export jobs' shared part: run the search_operation and encode its records, streamed."""
+
+import errno
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+
+from loadmaster.errors import InvalidRequestError
+from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.writers import iter_csv, iter_json_array
+from loadmaster.operations import data, schema as s
+from loadmaster.operations.checks import attributes_list, table_of
+from loadmaster.storage import Table
+
+FORMATS = ("json", "csv")
+SEARCH_OPERATIONS: dict[str, type[s.TableOp]] = {
+    "search_by_value": s.SearchByValue,
+    "search_by_hash": s.SearchByHash,
+    "search_by_conditions": s.SearchByConditions,
+}
+_ALLOWED = "search_by_value, search_by_hash, sql, search_by_conditions"
+
+
+def check_format(value: Any) -> str:
+    """Check an export's ``format``."""
+    if value is None or value == "":
+        raise InvalidRequestError("format missing")
+    if value not in FORMATS:
+        raise InvalidRequestError("format invalid. must be one of the following values: json, csv")
+    return str(value)
+
+
+def parse_search(value: Any) -> s.TableOp:
+    """Check an export's ``search_operation`` and turn it into its search operation."""
+    if value is None:
+        raise InvalidRequestError("Cannot read properties of undefined (reading 'operation')")
+    if not isinstance(value, dict):
+        raise InvalidRequestError("search_operation must be an object")
+    name = value.get("operation")
+    if name is None or name == "":
+        raise InvalidRequestError("search_operation.operation missing")
+    if name == "sql":
+        raise InvalidRequestError(
+            "SQL is not supported yet: use a search_operation of search_by_value, "
+            "search_by_hash or search_by_conditions"
+        )
+    if name not in SEARCH_OPERATIONS:
+        raise InvalidRequestError(
+            f"searchOperation.operation must be one of the following values: {_ALLOWED}"
+        )
+    try:
+        search: s.TableOp = msgspec.convert(value, SEARCH_OPERATIONS[name], strict=False)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequestError(f"search_operation: {exc}") from exc
+    return search
+
+
+def _export_attributes(search: s.TableOp, table: Table) -> list[str]:
+    attributes = attributes_list(getattr(search, "get_attributes", None))
+    if attributes == ["*"]:
+        # HarperDB's exports list every attribute sorted by name (spec §12.1).
+        return sorted(table.attribute_names())
+    return attributes
+
+
+def search_records(job: JobContext, search: s.TableOp) -> tuple[Iterator[Any], list[str]]:
+    """Run a search as the job's caller; return its records (streamed) and their columns."""
+    table = table_of(search, job.store)
+    columns = _export_attributes(search, table)
+    if isinstance(search, s.SearchByValue):
+        found: Iterator[Any] = data.value_search(search, table)
+    elif isinstance(search, s.SearchByConditions):
+        found = data.conditions_search(search, table)
+    else:
+        assert isinstance(search, s.SearchByHash)  # noqa: S101 - parse_search allows only these
+        ids = search.ids if search.ids is not None else search.hash_values
+        if not isinstance(ids, list):
+            raise InvalidRequestError("'hash_values' must be an array")
+        found = iter(table.get(ids))
+    return (table.project(r, columns) for r in found), columns
+
+
+def encode(
+    fmt: str, records: Iterator[Any], columns: list[str], job: JobContext
+) -> Iterator[bytes]:
+    """Encode records as a compact JSON array or CSV, counting them as progress."""
+
+    def counted() -> Iterator[Any]:
+        done = 0
+        for done, record in enumerate(records, 1):
+            if done % 10_000 == 0:
+                job.progress(processed=done)
+            yield record
+        job.progress(processed=done)
+
+    if fmt == "json":
+        return iter_json_array(counted())
+    return iter_csv(counted(), columns=columns)
+
+
+def node_error(exc: OSError, syscall: str, path: str) -> str:
+    """Word a file-system error as Node does (``ENOENT: no such file or directory, open 'p'``);
+    HarperDB clients see these texts."""
+    code = errno.errorcode.get(exc.errno or 0, "EIO")
+    description = (exc.strerror or "i/o error").lower()
+    return f"{code}: {description}, {syscall} '{path}'"
+
+
+def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
+    """Write a search result to ``<path>/<filename or now>.<format>`` on the server."""
+    fmt = check_format(op.format)
+    if op.path is None or op.path == "":
+        raise InvalidRequestError("path is missing.")
+    search = parse_search(op.search_operation)
+    directory = str(op.path)
+    if not os.path.exists(directory):
+        raise InvalidRequestError(f"path '{directory}' does not exist")
+    if not os.path.isdir(directory):
+        raise InvalidRequestError(
+            f"path '{directory}' is not a directory, please supply a valid folder path"
+        )
+    name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
+    target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
+    records, columns = search_records(job, search)
+    partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in encode(fmt, records, columns, job):
+                out.write(chunk)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InvalidRequestError(node_error(exc, "open", target)) from exc
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return {"message": f"Successfully exported {fmt.upper()} locally.", "path": target}

@@ -1,0 +1,117 @@
+"""Databases, tables and attributes: create, drop, describe."""
+
+from typing import Any
+
+from loadmaster.errors import InvalidRequestError
+from loadmaster.operations import schema as s
+from loadmaster.operations.checks import check_name, require, table_of, user_database
+from loadmaster.operations.context import Context
+from loadmaster.operations.registry import operation
+from loadmaster.storage import AttributeInfo
+
+_TYPES = {"Int", "Long", "Float", "BigInt", "String", "Boolean", "Date", "Bytes", "Any", "ID"}
+
+
+def _create_database(op: s.DatabaseOp, ctx: Context) -> dict[str, str]:
+    db = user_database(check_name(op.db, "Database"))
+    ctx.store.create_database(db)
+    return {"message": f"database '{db}' successfully created"}
+
+
+def _drop_database(op: s.DatabaseOp, ctx: Context) -> dict[str, str]:
+    db = user_database(op.db)
+    ctx.store.drop_database(db)
+    return {"message": f"successfully deleted '{db}'"}
+
+
+operation(s.CreateDatabase, super_user="createSchema")(_create_database)
+operation(s.CreateSchema, super_user="createSchema")(_create_database)
+operation(s.DropDatabase, super_user="dropSchema")(_drop_database)
+operation(s.DropSchema, super_user="dropSchema")(_drop_database)
+
+
+def _typed_attributes(value: Any, primary_key: str) -> list[AttributeInfo] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidRequestError("'attributes' must be an array")
+    found: list[AttributeInfo] = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise InvalidRequestError("each of 'attributes' must be an object with a 'name'")
+        name = check_name(item["name"], "Attribute")
+        kind = item.get("type")
+        if kind is not None and kind not in _TYPES:
+            raise InvalidRequestError(
+                f"Invalid type '{kind}' for attribute '{name}', must be one of: "
+                + ", ".join(sorted(_TYPES))
+            )
+        is_pk = name == primary_key or bool(item.get("is_primary_key"))
+        indexed = bool(item.get("indexed", False))
+        found.append(AttributeInfo(name=name, type=kind, is_primary_key=is_pk, indexed=indexed))
+    if not any(a.name == primary_key for a in found):
+        found.insert(0, AttributeInfo(name=primary_key, is_primary_key=True))
+    return found
+
+
+@operation(s.CreateTable, super_user="createTable")
+def create_table(op: s.CreateTable, ctx: Context) -> dict[str, str]:
+    """Create a table; the database is created on the fly when missing."""
+    table = check_name(require(op.table, "table"), "Table")
+    db = user_database(check_name(op.db, "Database"))
+    key = op.primary_key if op.primary_key is not None else op.hash_attribute
+    key = check_name(require(key, "primary_key"), "Attribute")
+    ctx.store.create_table(db, table, key, _typed_attributes(op.attributes, key))
+    return {"message": f"table '{db}.{table}' successfully created."}
+
+
+@operation(s.DropTable, super_user="dropTable")
+def drop_table(op: s.DropTable, ctx: Context) -> dict[str, str]:
+    """Drop a table and its records."""
+    table = table_of(op, ctx.store)
+    ctx.store.drop_table(table.database, table.name)
+    return {"message": f"successfully deleted table '{table.database}.{table.name}'"}
+
+
+@operation(s.CreateAttribute, super_user="createAttribute")
+def create_attribute(op: s.CreateAttribute, ctx: Context) -> dict[str, str]:
+    """Add an attribute to a table."""
+    name = check_name(require(op.attribute, "attribute"), "Attribute")
+    table = table_of(op, ctx.store)
+    table.create_attribute(name)
+    return {"message": f"attribute '{table.database}.{table.name}.{name}' successfully created."}
+
+
+@operation(s.DropAttribute, super_user="dropAttribute")
+def drop_attribute(op: s.DropAttribute, ctx: Context) -> dict[str, str]:
+    """Drop an attribute; HarperDB answers the same whether or not it existed."""
+    name = check_name(require(op.attribute, "attribute"), "Attribute")
+    table = table_of(op, ctx.store)
+    if name == table.primary_key:
+        raise InvalidRequestError("You cannot drop a hash attribute")
+    table.drop_attribute(name)
+    return {"message": f"successfully deleted attribute '{name}'"}
+
+
+def _describe_database(db: str, ctx: Context) -> dict[str, Any]:
+    return {name: ctx.store.table(db, name).describe() for name in ctx.store.table_names(db)}
+
+
+@operation(s.DescribeAll)
+def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
+    """Describe every user database."""
+    return {db: _describe_database(db, ctx) for db in ctx.store.database_names()}
+
+
+def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
+    return _describe_database(user_database(op.db), ctx)
+
+
+operation(s.DescribeDatabase)(_describe_one_database)
+operation(s.DescribeSchema)(_describe_one_database)
+
+
+@operation(s.DescribeTable)
+def describe_table(op: s.DescribeTable, ctx: Context) -> dict[str, Any]:
+    """Describe one table."""
+    return table_of(op, ctx.store).describe()

@@ -1,0 +1,117 @@
+"""Decode a request body once, check who may run it, and run its handler.
+
+HTTP and embedded calls meet here: after decoding, both go through :func:`execute`.
+"""
+
+from typing import Any
+
+import msgspec
+
+from loadmaster.errors import (
+    InvalidJSONError,
+    InvalidRequestError,
+    MalformedBodyError,
+    PermissionDeniedError,
+    ServerError,
+)
+from loadmaster.operations import handlers
+from loadmaster.operations.context import Context
+from loadmaster.operations.registry import OPERATIONS, Codec, tag_of
+from loadmaster.operations.schema import Operation
+
+handlers.load()
+CODEC = Codec()
+_ANY_JSON = msgspec.json.Decoder()
+
+MISSING_OPERATION = "Request body must include an 'operation' property."
+
+
+def classify(body: object) -> InvalidRequestError | ServerError | None:
+    """Say what is wrong with a body that did not decode into an operation.
+
+    Returns None when the body names a known operation (its fields must be at fault).
+    """
+    if body is None:
+        return MalformedBodyError("Cannot read properties of null (reading 'operation')")
+    if not isinstance(body, dict):
+        return MalformedBodyError(MISSING_OPERATION)
+    name = body.get("operation")
+    if name is None:
+        return InvalidRequestError(MISSING_OPERATION)
+    if not isinstance(name, str):
+        return ServerError("'operation' must be a string")
+    if name not in OPERATIONS:
+        return InvalidRequestError(f"Operation '{name}' not found")
+    return None
+
+
+def decode(raw: bytes) -> Operation:
+    """Decode a JSON request body into its operation.
+
+    Raises:
+        InvalidRequestError: The body is not JSON, not an object, or names no known operation.
+        ServerError: ``operation`` is not a string (HarperDB answers 500 here).
+    """
+    try:
+        op: Operation = CODEC.json.decode(raw)
+    except msgspec.ValidationError as exc:
+        problem = classify(_ANY_JSON.decode(raw))
+        raise problem or InvalidRequestError(_field_message(exc)) from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidJSONError(str(exc)) from exc
+    return op
+
+
+def convert(body: object) -> Operation:
+    """Turn an in-process body (a dict) into its operation, with the same checks as ``decode``."""
+    problem = classify(body)
+    if problem is not None:
+        raise problem
+    assert isinstance(body, dict)  # noqa: S101 - classify() refused everything else
+    try:
+        return CODEC.convert(body)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequestError(_field_message(exc)) from exc
+
+
+def _field_message(exc: msgspec.ValidationError) -> str:
+    return str(exc).replace("`$.", "`")
+
+
+def body_credentials(raw: bytes) -> tuple[str, str] | None:
+    """Return ``(username, password)`` sent in a body that failed to decode, if any."""
+    try:
+        body = _ANY_JSON.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    if isinstance(body, dict):
+        user, password = body.get("username"), body.get("password")
+        if isinstance(user, str) and isinstance(password, str):
+            return user, password
+    return None
+
+
+def authorize(op: Operation, ctx: Context) -> None:
+    """Refuse the operation when the caller's role may not run it.
+
+    Raises:
+        PermissionDeniedError: The operation is for super users and the caller is not one.
+    """
+    spec = OPERATIONS[tag_of(type(op))]
+    if ctx.user.super_user:
+        return
+    if ctx.user.role is None:
+        raise PermissionDeniedError(
+            [
+                f"User {ctx.user.username} has no role or permissions.  "
+                "Please assign the user a valid role."
+            ]
+        )
+    if spec.super_user_name is not None:
+        raise PermissionDeniedError.restricted(spec.super_user_name)
+
+
+def execute(op: Operation, ctx: Context) -> Any:
+    """Authorize and run one operation for the caller in ``ctx``; return its answer body."""
+    authorize(op, ctx)
+    return OPERATIONS[tag_of(type(op))].handler(op, ctx)

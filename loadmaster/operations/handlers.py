@@ -1,0 +1,11 @@
+"""Imports every handler module so that each registers its operations, exactly once."""
+
+import importlib
+
+_MODULES = ("ddl", "data", "jobs")
+
+
+def load() -> None:
+    """Import the handler modules (idempotent: Python imports each module once)."""
+    for name in _MODULES:
+        importlib.import_module(f"loadmaster.operations.{name}")

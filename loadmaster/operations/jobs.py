@@ -1,0 +1,199 @@
+"""Job operations: synchronous checks (400, no job), then a job; and the job queries."""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
+from loadmaster.jobs import csv_load, delete_before, export
+from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.dates import parse_moment_iso
+from loadmaster.operations import schema as s
+from loadmaster.operations.checks import blank, user_database
+from loadmaster.operations.context import Context
+from loadmaster.operations.registry import operation, tag_of
+
+ACTIONS = ("insert", "update", "upsert")
+#: Request fields never recorded on a job: credentials and bulky payloads.
+_SECRET_FIELDS = ("username", "password")
+_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key")
+
+
+def recorded_request(op: s.Operation) -> dict[str, Any]:
+    """Return the request as stored on the job record: no secrets, no inline CSV payload."""
+    request: dict[str, Any] = msgspec.to_builtins(op)
+    for name in _SECRET_FIELDS:
+        request.pop(name, None)
+    if isinstance(request.get("s3"), dict):
+        request["s3"] = {k: v for k, v in request["s3"].items() if k not in _S3_SECRETS}
+    if isinstance(request.get("data"), str):
+        request["data"] = f"<{len(request['data'])} characters>"
+    return request
+
+
+def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> dict[str, str]:
+    """Submit a job and answer as HarperDB does once it is IN_PROGRESS."""
+    job_id = ctx.jobs.submit(
+        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
+    )
+    return {"message": f"Starting job with id {job_id}", "job_id": job_id}
+
+
+# --- synchronous validation (spec §3.1) --------------------------------------------------------
+
+
+def _validate_js_names(op: s.TableOp, problems: list[str]) -> None:
+    """validate.js rules for ``schema``/``database`` and ``table`` names."""
+    for label, value in (("Database" if op.database is not None else "Schema", op.db),):
+        _name_rules(label, value, problems)
+    if blank(op.table):
+        problems.append("Table can't be blank")
+    else:
+        _name_rules("Table", op.table, problems)
+
+
+def _name_rules(label: str, value: Any, problems: list[str]) -> None:
+    if not isinstance(value, str):
+        problems.append(f"{label} must be a string")
+        return
+    if "/" in value or "`" in value:
+        problems.append(f"{label} names cannot include backticks or forward slashes")
+    if len(value) > 250:
+        problems.append(f"{label} cannot exceed 250 characters")
+
+
+def _validate_action(action: Any, problems: list[str]) -> None:
+    if action not in ACTIONS and action is not None:
+        problems.append("Action is required and must be either insert, update, or upsert")
+
+
+def _raise(problems: list[str], separator: str) -> None:
+    if problems:
+        raise InvalidRequestError(separator.join(problems))
+
+
+def _check_table_exists(op: s.TableOp, ctx: Context) -> None:
+    try:
+        ctx.store.table(user_database(op.db), str(op.table))
+    except NotFoundError as exc:
+        exc.status_code = 400
+        raise
+
+
+def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> s.Action:
+    action: s.Action = op.action if op.action is not None else "insert"
+    return action
+
+
+@operation(s.CsvDataLoad)
+def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> dict[str, str]:
+    """Load CSV text from the request into a table."""
+    problems: list[str] = []
+    _validate_js_names(op, problems)
+    _validate_action(op.action, problems)
+    if op.data is None:
+        problems.append("Data  is required")
+    elif not isinstance(op.data, str):
+        problems.append("Data must be a string")
+    _raise(problems, ",")
+    _check_table_exists(op, ctx)
+    data, db, table, action = op.data, op.db, str(op.table), _action(op)
+    return start_job(
+        op, ctx, lambda job: csv_load.load_csv_text(job, data, db=db, table=table, action=action)
+    )
+
+
+@operation(s.CsvFileLoad)
+def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> dict[str, str]:
+    """Load a CSV file from the server's disk into a table."""
+    problems: list[str] = []
+    _validate_js_names(op, problems)
+    _validate_action(op.action, problems)
+    if blank(op.file_path):
+        problems.append("File path  is required")
+    elif not isinstance(op.file_path, str):
+        problems.append("File path must be a string")
+    _raise(problems, ",")
+    _check_table_exists(op, ctx)
+    path = op.file_path
+    if not os.path.exists(path):
+        raise InvalidRequestError(f"No such file or directory {path}")
+    if not os.access(path, os.R_OK):
+        raise InvalidRequestError(f"Permission denied {path}")
+    db, table, action = op.db, str(op.table), _action(op)
+    return start_job(
+        op, ctx, lambda job: csv_load.load_csv_file(job, path, db=db, table=table, action=action)
+    )
+
+
+def _validate_date(op: s.DeleteRecordsBefore | s.DeleteFilesBefore) -> None:
+    problems: list[str] = []
+    if blank(op.table):
+        problems.append("'table' is required")
+    if op.date is None:
+        problems.append("'date' is required")
+    elif not isinstance(op.date, str) or parse_moment_iso(op.date) is None:
+        problems.append("'date' must be in ISO 8601 date format")
+    _raise(problems, ". ")
+
+
+def _delete_before(op: s.DeleteRecordsBefore | s.DeleteFilesBefore, ctx: Context) -> Any:
+    _validate_date(op)
+    db, table, date = op.db, str(op.table), str(op.date)
+    return start_job(op, ctx, lambda job: delete_before.delete_records_before(job, db, table, date))
+
+
+operation(s.DeleteRecordsBefore, super_user="deleteFilesBefore")(_delete_before)
+operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
+
+
+@operation(s.ExportLocal, super_user="export_local")
+def export_local(op: s.ExportLocal, ctx: Context) -> dict[str, str]:
+    """Export a search result to a file on the server (checked inside the job)."""
+    return start_job(op, ctx, lambda job: export.export_local(job, op))
+
+
+# --- job queries ---------------------------------------------------------------------------
+
+INVALID_JOB_ID = "Invalid job ID specified."
+JOB_SEARCH_FAILED = "there was an error searching for jobs.  Please check the log for details."
+
+
+@operation(s.GetJob)
+def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
+    """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs."""
+    job_id = op.id
+    if job_id is msgspec.UNSET:
+        raise InvalidRequestError("'id' is required")
+    if job_id is None or job_id == "":
+        raise ServerError(INVALID_JOB_ID)
+    if isinstance(job_id, (list, dict)):
+        raise ServerError(JOB_SEARCH_FAILED)
+    if not isinstance(job_id, str):
+        return []
+    record = ctx.jobs.get(job_id)
+    if record is None:
+        return []
+    if not ctx.user.super_user and record.get("user") != ctx.user.username:
+        return []
+    return [record]
+
+
+def _date_bound(value: Any, which: str, suffix: str) -> float:
+    parsed = parse_moment_iso(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ServerError(
+            "There was an error searching jobs by date: Error: Invalid "
+            f"'{which}' date, must be in ISO-8601 format (YYYY-MM-DD){suffix}"
+        )
+    return parsed
+
+
+@operation(s.SearchJobsByStartDate, super_user="handleGetJobsByStartDate")
+def search_jobs_by_start_date(op: s.SearchJobsByStartDate, ctx: Context) -> list[dict[str, Any]]:
+    """Return the jobs started strictly between two ISO-8601 dates, oldest first."""
+    from_ms = _date_bound(op.from_date, "from", ".")
+    to_ms = _date_bound(op.to_date, "to", "")
+    return ctx.jobs.search(from_ms, to_ms)

@@ -1,0 +1,94 @@
+"""The table of operations: name → handler and flags, and the one decoder of request bodies."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import reduce
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from loadmaster.operations import schema
+
+if TYPE_CHECKING:
+    from loadmaster.operations.context import Context
+
+OpT = TypeVar("OpT", bound=schema.Operation)
+Handler = Callable[[Any, "Context"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    """How one operation is run: its handler and who may call it."""
+
+    name: str
+    type: type[schema.Operation]
+    handler: Handler
+    #: The internal name HarperDB uses in "restricted to 'super_user' roles" refusals, or None
+    #: when every authenticated user may call the operation (table permissions still apply).
+    super_user_name: str | None
+
+
+OPERATIONS: dict[str, OperationSpec] = {}
+
+
+def tag_of(op_type: type[schema.Operation]) -> str:
+    """Return the wire name of an operation type."""
+    tag = op_type.__struct_config__.tag
+    assert isinstance(tag, str)  # noqa: S101 - every concrete operation sets its tag
+    return tag
+
+
+def operation(
+    op_type: type[OpT], *, super_user: str | None = None
+) -> Callable[[Callable[[OpT, "Context"], Any]], Callable[[OpT, "Context"], Any]]:
+    """Register the decorated function as the handler of ``op_type``.
+
+    Args:
+        op_type: The operation's Struct.
+        super_user: HarperDB's internal name of the operation when only super users may call
+            it (it appears in the 403 body), else None.
+
+    Raises:
+        ValueError: The operation already has a handler.
+    """
+
+    def register(func: Callable[[OpT, "Context"], Any]) -> Callable[[OpT, "Context"], Any]:
+        name = tag_of(op_type)
+        if name in OPERATIONS:
+            raise ValueError(f"operation {name!r} already has a handler")
+        OPERATIONS[name] = OperationSpec(name, op_type, func, super_user)
+        return func
+
+    return register
+
+
+def operation_types() -> tuple[type[schema.Operation], ...]:
+    """Return every concrete operation Struct declared in the schema."""
+    found: list[type[schema.Operation]] = []
+    pending: list[type[schema.Operation]] = [schema.Operation]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if isinstance(sub.__struct_config__.tag, str):
+                found.append(sub)
+    return tuple(sorted(found, key=tag_of))
+
+
+def _union(types: tuple[type[schema.Operation], ...]) -> Any:
+    return reduce(lambda a, b: a | b, types)
+
+
+class Codec:
+    """Decoders for request bodies, built once from the registered operations."""
+
+    def __init__(self) -> None:
+        types = tuple(OPERATIONS[name].type for name in sorted(OPERATIONS))
+        union = _union(types)
+        self.json = msgspec.json.Decoder(union)
+        self.union = union
+
+    def convert(self, body: dict[str, Any]) -> schema.Operation:
+        """Convert an already-decoded body (embedded mode) into its operation."""
+        result: schema.Operation = msgspec.convert(body, self.union, strict=False)
+        return result

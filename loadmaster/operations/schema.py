@@ -1,0 +1,241 @@
+"""The Operations API wire contract: one msgspec Struct per operation, tagged on ``operation``.
+
+Fields are wire names. Types are deliberately lenient where HarperDB answers a wrong or missing
+value with its own wording (the handlers check those and raise with the exact text); unknown
+keys such as a client-sent ``hdb_user`` or ``bypass_auth`` are ignored.
+"""
+
+from typing import Any, Literal
+
+import msgspec
+
+Action = Literal["insert", "update", "upsert"]
+DEFAULT_DATABASE = "data"
+
+
+class Operation(msgspec.Struct, tag_field="operation", frozen=True, kw_only=True):
+    """Base of every Operations API request body; ``operation`` selects the subclass."""
+
+    #: Body credentials (passport-local); used only when no Authorization header is sent.
+    username: Any = None
+    password: Any = None
+
+
+class DatabaseOp(Operation, frozen=True):
+    """An operation naming a database as ``database`` or ``schema`` (default ``data``)."""
+
+    database: Any = None
+    schema: Any = None
+
+    @property
+    def db(self) -> str:
+        """Return the database by HarperDB's rule: ``database``, else ``schema``, else ``data``."""
+        if self.database is not None:
+            return str(self.database)
+        if self.schema is not None:
+            return str(self.schema)
+        return DEFAULT_DATABASE
+
+
+class TableOp(DatabaseOp, frozen=True):
+    """An operation on one table."""
+
+    table: Any = None
+
+
+# --- databases, tables, attributes -------------------------------------------------------------
+
+
+class CreateDatabase(DatabaseOp, tag="create_database", frozen=True):
+    """Create a database."""
+
+
+class CreateSchema(DatabaseOp, tag="create_schema", frozen=True):
+    """Create a database (the older name)."""
+
+
+class DropDatabase(DatabaseOp, tag="drop_database", frozen=True):
+    """Drop a database and all its tables."""
+
+
+class DropSchema(DatabaseOp, tag="drop_schema", frozen=True):
+    """Drop a database (the older name)."""
+
+
+class CreateTable(TableOp, tag="create_table", frozen=True):
+    """Create a table with a primary key and, optionally, typed attributes."""
+
+    hash_attribute: Any = None
+    primary_key: Any = None
+    attributes: Any = None
+
+
+class DropTable(TableOp, tag="drop_table", frozen=True):
+    """Drop a table."""
+
+
+class CreateAttribute(TableOp, tag="create_attribute", frozen=True):
+    """Add an attribute to a table."""
+
+    attribute: Any = None
+
+
+class DropAttribute(TableOp, tag="drop_attribute", frozen=True):
+    """Remove an attribute and its values from a table."""
+
+    attribute: Any = None
+
+
+class DescribeAll(Operation, tag="describe_all", frozen=True):
+    """Describe every user database and its tables."""
+
+
+class DescribeDatabase(DatabaseOp, tag="describe_database", frozen=True):
+    """Describe one database's tables."""
+
+
+class DescribeSchema(DatabaseOp, tag="describe_schema", frozen=True):
+    """Describe one database's tables (the older name)."""
+
+
+class DescribeTable(TableOp, tag="describe_table", frozen=True):
+    """Describe one table."""
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+class Insert(TableOp, tag="insert", frozen=True):
+    """Insert records; existing primary keys are skipped."""
+
+    records: Any = None
+
+
+class Update(TableOp, tag="update", frozen=True):
+    """Update records by primary key; missing ones are skipped."""
+
+    records: Any = None
+
+
+class Upsert(TableOp, tag="upsert", frozen=True):
+    """Insert or update records."""
+
+    records: Any = None
+
+
+class Delete(TableOp, tag="delete", frozen=True):
+    """Delete records by primary key (``ids`` or ``hash_values``)."""
+
+    ids: Any = None
+    hash_values: Any = None
+
+
+class SearchById(TableOp, tag="search_by_id", frozen=True):
+    """Read records by primary key."""
+
+    ids: Any = None
+    hash_values: Any = None
+    get_attributes: Any = None
+
+
+class SearchByHash(TableOp, tag="search_by_hash", frozen=True):
+    """Read records by primary key (the older name)."""
+
+    ids: Any = None
+    hash_values: Any = None
+    get_attributes: Any = None
+
+
+class SearchByValue(TableOp, tag="search_by_value", frozen=True):
+    """Read records whose attribute matches a value, with ``*`` wildcards."""
+
+    search_attribute: Any = None
+    search_value: Any = None
+    get_attributes: Any = None
+    limit: Any = None
+    offset: Any = None
+
+
+class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
+    """Read records matching a list of conditions joined by ``and`` / ``or``."""
+
+    conditions: Any = None
+    operator: Any = "and"
+    get_attributes: Any = None
+    limit: Any = None
+    offset: Any = None
+    sort: Any = None
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+class CsvDataLoad(TableOp, tag="csv_data_load", frozen=True):
+    """Load CSV text from the body into a table, as a job."""
+
+    action: Any = "insert"
+    data: Any = None
+
+
+class CsvFileLoad(TableOp, tag="csv_file_load", frozen=True):
+    """Load a CSV file from the server's disk into a table, as a job."""
+
+    action: Any = "insert"
+    file_path: Any = None
+
+
+class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
+    """Load a CSV file from a URL into a table, as a job."""
+
+    action: Any = "insert"
+    csv_url: Any = None
+    passthrough_headers: Any = None
+
+
+class ImportFromS3(TableOp, tag="import_from_s3", frozen=True):
+    """Load a CSV or JSON object from S3 into a table, as a job."""
+
+    action: Any = "insert"
+    s3: Any = None
+
+
+class DeleteRecordsBefore(TableOp, tag="delete_records_before", frozen=True):
+    """Delete records created before a date, as a job."""
+
+    date: Any = None
+
+
+class DeleteFilesBefore(TableOp, tag="delete_files_before", frozen=True):
+    """Delete records created before a date, as a job (the older name)."""
+
+    date: Any = None
+
+
+class ExportLocal(Operation, tag="export_local", frozen=True):
+    """Export a search result to a file on the server, as a job."""
+
+    format: Any = None
+    path: Any = None
+    filename: Any = None
+    search_operation: Any = None
+
+
+class ExportToS3(Operation, tag="export_to_s3", frozen=True):
+    """Export a search result to an S3 object, as a job."""
+
+    format: Any = None
+    s3: Any = None
+    search_operation: Any = None
+
+
+class GetJob(Operation, tag="get_job", frozen=True):
+    """Read one job record by id."""
+
+    id: Any = msgspec.field(default=msgspec.UNSET)
+
+
+class SearchJobsByStartDate(Operation, tag="search_jobs_by_start_date", frozen=True):
+    """List the jobs started strictly between two ISO-8601 dates."""
+
+    from_date: Any = None
+    to_date: Any = None

@@ -1,0 +1,40 @@
+"""Fixtures shared by every test: instances over temp data dirs, servers, no leaked actors."""
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pykka
+import pytest
+
+import loadmaster
+from loadmaster.instance import Instance
+
+ADMIN_PASSWORD = "test-admin-password"
+
+
+def basic(username: str, password: str) -> str:
+    """Return a Basic Authorization header value."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+ADMIN_AUTH = basic("HDB_ADMIN", ADMIN_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_actors() -> Iterator[None]:
+    yield
+    leaked = pykka.ActorRegistry.get_all()
+    pykka.ActorRegistry.stop_all()
+    assert leaked == [], f"actors left running: {leaked}"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def instance(data_dir: Path) -> Iterator[Instance]:
+    with loadmaster.open(data_dir, admin_password=ADMIN_PASSWORD) as db:
+        yield db
