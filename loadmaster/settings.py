@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 
 _ENV_PREFIX = "LOADMASTER_"
+_PATH_FIELDS = ("data", "certfile", "keyfile")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +54,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if "s3_endpoint_url" not in values and environ.get("AWS_ENDPOINT_URL_S3"):
             values["s3_endpoint_url"] = environ["AWS_ENDPOINT_URL_S3"]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in _PATH_FIELDS:
+            if isinstance(values.get(name), str):
+                values[name] = Path(str(values[name]))
         try:
             return msgspec.convert(values, cls, strict=False)
         except msgspec.ValidationError as exc:

@@ -80,8 +80,9 @@ def search_view(record: dict[str, Any]) -> dict[str, Any]:
     """Shape a stored record as search_jobs_by_start_date answers it (null-filled, no result)."""
     view = {key: record.get(key) for key in _SEARCH_ORDER}
     for key in ("start_datetime", "end_datetime"):
-        if view[key]:
-            view[f"{key}_converted"] = to_iso_utc(view[key])
+        value = view[key]
+        if value:
+            view[f"{key}_converted"] = to_iso_utc(value)
     return view
 
 

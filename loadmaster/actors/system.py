@@ -3,6 +3,7 @@
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pykka
@@ -57,6 +58,9 @@ class JobSystem:
             self._generation += 1
             self._finished.notify_all()
 
+    def _changed(self, seen: int) -> bool:
+        return self._generation != seen
+
     def wait(self, job_id: str, timeout: float) -> dict[str, Any] | None:
         """Wait until a job is COMPLETE or ERROR; return its record (None if unknown).
 
@@ -74,7 +78,7 @@ class JobSystem:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"job {job_id} did not end within {timeout} s")
-                self._finished.wait_for(lambda seen=seen: self._generation != seen, remaining)
+                self._finished.wait_for(partial(self._changed, seen), remaining)
 
     def _ask(self, ref: pykka.ActorRef[Any] | None, message: Any) -> Any:
         if ref is None:

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from loadmaster.errors import InvalidRequestError, NotFoundError
-from loadmaster.operations.schema import TableOp
+from loadmaster.errors import InvalidRequestError, NotFoundError, TableNotFoundError
+from loadmaster.operations.schema import DEFAULT_DATABASE, TableOp
 from loadmaster.storage import Store, Table
 
 SYSTEM_DATABASE = "system"
@@ -41,6 +41,18 @@ def user_database(db: str) -> str:
     return db
 
 
+def find_table(store: Store, db: str, table: str) -> Table:
+    """Return a table; the default database ``data`` always exists, even before its first table.
+
+    Raises:
+        DatabaseNotFoundError: Another database is missing.
+        TableNotFoundError: The table is missing.
+    """
+    if db == DEFAULT_DATABASE and not store.has_database(db):
+        raise TableNotFoundError(db, table)
+    return store.table(db, table)
+
+
 def table_of(op: TableOp, store: Store, *, status: int | None = None) -> Table:
     """Return the table an operation names.
 
@@ -53,7 +65,7 @@ def table_of(op: TableOp, store: Store, *, status: int | None = None) -> Table:
     name = require(op.table, "table")
     db = user_database(op.db)
     try:
-        return store.table(db, str(name))
+        return find_table(store, db, str(name))
     except NotFoundError as exc:
         if status is not None:
             exc.status_code = status

@@ -11,7 +11,7 @@ from loadmaster.jobs import csv_load, delete_before, export
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import blank, user_database
+from loadmaster.operations.checks import blank, find_table, user_database
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation, tag_of
 
@@ -76,7 +76,7 @@ def _raise(problems: list[str], separator: str) -> None:
 
 def _check_table_exists(op: s.TableOp, ctx: Context) -> None:
     try:
-        ctx.store.table(user_database(op.db), str(op.table))
+        find_table(ctx.store, user_database(op.db), str(op.table))
     except NotFoundError as exc:
         exc.status_code = 400
         raise

@@ -1,5 +1,6 @@
 """The table of operations: name → handler and flags, and the one decoder of request bodies."""
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
@@ -70,13 +71,15 @@ def operation_types() -> tuple[type[schema.Operation], ...]:
         cls = pending.pop()
         for sub in cls.__subclasses__():
             pending.append(sub)
-            if isinstance(sub.__struct_config__.tag, str):
+            tag = sub.__struct_config__.tag
+            # Intermediate bases get their class name as a default tag; real ones are snake_case.
+            if isinstance(tag, str) and tag != sub.__name__:
                 found.append(sub)
     return tuple(sorted(found, key=tag_of))
 
 
 def _union(types: tuple[type[schema.Operation], ...]) -> Any:
-    return reduce(lambda a, b: a | b, types)
+    return reduce(operator.or_, types)
 
 
 class Codec:

@@ -3,7 +3,6 @@
 import csv
 import io
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -113,21 +112,6 @@ def test_export_local_errors_end_the_job(filled: Instance, tmp_path: Path) -> No
     assert message(
         format="json", path=str(tmp_path), search_operation={**ALL, "table": "nope"}
     ) == ("Table 'data.nope' does not exist")
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-def test_export_local_unwritable_directory(filled: Instance, tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    record = run_job(
-        filled,
-        operation="export_local",
-        format="json",
-        path=str(locked),
-        filename="o",
-        search_operation=ALL,
-    )
-    assert record["message"] == f"EACCES: permission denied, open '{locked / 'o.json'}'"
 
 
 def test_export_local_into_an_unwritable_place_fails_like_node(filled: Instance) -> None:

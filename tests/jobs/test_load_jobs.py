@@ -102,7 +102,7 @@ def test_update_without_primary_key_fails(table: Instance) -> None:
 def test_csv_data_load_synchronous_checks(
     table: Instance, body: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(InvalidRequestError) as caught:
+    with pytest.raises(LoadmasterError) as caught:
         table.operation({"operation": "csv_data_load", **body})
     assert caught.value.status_code == 400
     assert caught.value.message == message

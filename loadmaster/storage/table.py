@@ -1,0 +1,368 @@
+"""A table: records keyed by primary key, every scalar attribute indexed."""
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from loadmaster.errors import InvalidRequestError, ServerError
+from loadmaster.storage.catalog import (
+    CREATED,
+    MAX_ATTRIBUTES,
+    UPDATED,
+    AttributeInfo,
+    AttributeMeta,
+    Catalog,
+    TableState,
+)
+from loadmaster.storage.codec import decode_record, decode_records, encode_records, lookup_pk
+from loadmaster.storage.conditions import Condition, ConditionGroup
+from loadmaster.storage.env import WriteTxn
+from loadmaster.storage.indexing import index_key, is_truncated
+from loadmaster.storage.keys import MAX_KEY_SIZE, NAN_KEY, decode_key, key_kind
+from loadmaster.storage.reads import IndexRange, get_many, scan_index, scan_primary, table_state
+from loadmaster.storage.search import check_paging, plan_search, run_search, wildcard_condition
+from loadmaster.storage.write import WriteResult, check_attribute_name, clock, write_records
+
+__all__ = ["Table"]
+
+
+class Table:
+    """Read and write one table; get one from :meth:`Store.table`.
+
+    Attributes:
+        database: the database the table belongs to.
+        name: the table's name.
+        primary_key: the primary key attribute.
+        schema_defined: whether the table was created with typed attributes.
+        stats_records_read: records decoded by reads of this object so far (diagnostics; lets
+            tests prove that a search used the index).
+    """
+
+    def __init__(self, catalog: Catalog, database: str, name: str) -> None:
+        state = table_state(catalog, database, name)
+        self._catalog = catalog
+        self.database = database
+        self.name = name
+        self.primary_key = state.meta.primary_key
+        self.schema_defined = state.meta.schema_defined
+        self.stats_records_read = 0
+
+    def __repr__(self) -> str:
+        return f"<Table {self.database}.{self.name}>"
+
+    def _state(self) -> TableState:
+        return table_state(self._catalog, self.database, self.name)
+
+    def _count(self, n: int) -> None:
+        self.stats_records_read += n
+
+    # ---------------------------------------------------------------- attributes
+
+    def attributes(self) -> list[AttributeInfo]:
+        """Return the attributes: primary key, timestamps (if any), then creation order."""
+        metas = self._state().meta.attributes
+        first = [a for a in metas if a.is_primary_key]
+        stamps = [a for name in (CREATED, UPDATED) for a in metas if a.name == name]
+        rest = [a for a in metas if not a.is_primary_key and a.name not in (CREATED, UPDATED)]
+        return [
+            AttributeInfo(
+                name=a.name, type=a.type, is_primary_key=a.is_primary_key, indexed=a.indexed
+            )
+            for a in (*first, *stamps, *rest)
+        ]
+
+    def attribute_names(self) -> list[str]:
+        """Return the attribute names in :meth:`attributes` order."""
+        return [a.name for a in self.attributes()]
+
+    def create_attribute(self, name: str) -> None:
+        """Add an (untyped, indexed) attribute.
+
+        Raises:
+            InvalidRequestError: the name is not allowed or the attribute exists.
+        """
+        check_attribute_name(name)
+
+        def body(wtxn: WriteTxn) -> None:
+            state = self._state()
+            meta = state.meta
+            if name in state.attrs:
+                raise InvalidRequestError(
+                    f"attribute '{name}' already exists in {self.database}.{self.name}"
+                )
+            if meta.next_attr_id > MAX_ATTRIBUTES:
+                raise InvalidRequestError(f"too many attributes in {self.database}.{self.name}")
+            added = AttributeMeta(name=name, id=meta.next_attr_id)
+            self._catalog.put_table(
+                wtxn,
+                state.replace(
+                    attributes=(*meta.attributes, added), next_attr_id=meta.next_attr_id + 1
+                ),
+            )
+
+        self._catalog.env.write(body)
+
+    def drop_attribute(self, name: str) -> None:
+        """Remove an attribute, its values from every record and its index entries.
+
+        Dropping an attribute the table does not have is not an error.
+
+        Raises:
+            InvalidRequestError: ``name`` is the primary key.
+        """
+        if name == self.primary_key:
+            raise InvalidRequestError(f"cannot drop the primary key attribute '{name}'")
+
+        def body(wtxn: WriteTxn) -> None:
+            state = self._state()
+            if name not in state.attrs:
+                return
+            txn = wtxn.txn
+            cursor = txn.cursor(state.primary)
+            for key, value in cursor.iternext():
+                record = decode_record(value)
+                if name in record:
+                    del record[name]
+                    cursor.put(key, encode_records([record])[0])
+            prefix = state.prefixes[name]
+            index = txn.cursor(state.index)
+            if index.set_range(prefix):
+                while index.key()[:2] == prefix:
+                    index.delete(dupdata=True)
+            meta = state.meta
+            self._catalog.put_table(
+                wtxn, state.replace(attributes=tuple(a for a in meta.attributes if a.name != name))
+            )
+
+        self._catalog.env.write(body)
+
+    # ---------------------------------------------------------------- description
+
+    def record_count(self) -> int:
+        """Return the number of records."""
+        state = self._state()
+        with self._catalog.env.read() as txn:
+            return txn.stat(state.primary)["entries"]
+
+    def describe(self) -> dict[str, Any]:
+        """Return HarperDB's ``describe_table`` body for this table."""
+        state = self._state()
+        meta = state.meta
+        attributes: list[dict[str, Any]] = []
+        for a in self.attributes():
+            entry: dict[str, Any] = {"attribute": a.name}
+            if a.type is not None:
+                entry["type"] = a.type
+            if a.is_primary_key:
+                entry["is_primary_key"] = True
+            elif a.indexed:
+                entry["indexed"] = True
+            attributes.append(entry)
+        env = self._catalog.env.lmdb_env
+        with self._catalog.env.read() as txn:
+            primary = txn.stat(state.primary)
+            index = txn.stat(state.index)
+            info = env.info()
+            psize = env.stat()["psize"]
+        pages = sum(
+            s["branch_pages"] + s["leaf_pages"] + s["overflow_pages"] for s in (primary, index)
+        )
+        body: dict[str, Any] = {
+            "schema": self.database,
+            "name": self.name,
+            "hash_attribute": meta.primary_key,
+            "audit": True,
+            "schema_defined": meta.schema_defined,
+            "attributes": attributes,
+            "db_size": (info["last_pgno"] + 1) * psize,
+            "sources": [],
+            "record_count": primary["entries"],
+            "table_size": pages * psize,
+            "db_audit_size": 0,
+        }
+        if meta.last_updated_record is not None:
+            body["last_updated_record"] = meta.last_updated_record
+        return body
+
+    # ---------------------------------------------------------------- writes
+
+    def write(
+        self, records: Sequence[Mapping[str, Any]], action: Literal["insert", "update", "upsert"]
+    ) -> WriteResult:
+        """Insert, update or upsert records in one transaction (all or nothing).
+
+        * insert: a record whose primary key exists is skipped (not written).
+        * update: a record whose primary key does not exist is skipped; an existing record is
+          merged (attributes the update lacks keep their values).
+        * upsert: merged when it exists, else written.
+
+        A record without a primary key value gets a generated integer key (reported as
+        ``None``). ``__createdtime__`` is set on the first write and kept, ``__updatedtime__``
+        on every write, one epoch-ms float per call; values a client sends for them are
+        dropped. New attributes are added to the table in the order first seen.
+
+        Raises:
+            InvalidRequestError: a bad attribute name, primary key or typed value, or an update
+                record without a primary key value.
+        """
+        return write_records(self._catalog, self.database, self.name, records, action)
+
+    def delete(self, ids: Sequence[Any]) -> list[Any]:
+        """Delete records by primary key; return the ids that existed and were deleted."""
+        keyed = [(k, i) for i in ids if (k := lookup_pk(i)) is not None]
+        if not keyed:
+            return []
+
+        def body(wtxn: WriteTxn) -> list[Any]:
+            state = self._state()
+            txn = wtxn.txn
+            primary, index, prefixes = state.primary, state.index, state.prefixes
+            pk_attr = state.meta.primary_key
+            deleted = []
+            for key, given in keyed:
+                raw = txn.pop(key, db=primary)
+                if raw is None:
+                    continue
+                for name, value in decode_record(raw).items():
+                    prefix = prefixes.get(name)
+                    if prefix is None or name == pk_attr:
+                        continue
+                    ikey = index_key(prefix, value)
+                    if ikey is not None:
+                        txn.delete(ikey, key, db=index)
+                deleted.append(given)
+            if deleted:
+                self._catalog.put_table(wtxn, state.replace(last_updated_record=clock.tick()))
+            return deleted
+
+        return self._catalog.env.write(body)
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, ids: Sequence[Any]) -> list[dict[str, Any]]:
+        """Return the records with these primary keys, in the order asked; missing ones skipped."""
+        keys = [k for i in ids if (k := lookup_pk(i)) is not None]
+        out: list[dict[str, Any]] = []
+        for chunk in get_many(self._catalog, self.database, self.name, keys):
+            records = decode_records([v for _, v in chunk])
+            self._count(len(records))
+            out.extend(records)
+        return out
+
+    def project(self, record: Mapping[str, Any], attributes: Sequence[str]) -> dict[str, Any]:
+        """Shape a record for ``get_attributes``.
+
+        ``["*"]`` gives every table attribute in :meth:`attributes` order, missing ones as
+        ``None``; a list of names gives those, in that order.
+
+        Raises:
+            ServerError: a named attribute the table does not have (HarperDB answers 500).
+        """
+        if "*" in attributes:
+            return {name: record.get(name) for name in self.attribute_names()}
+        known = self._state().attrs
+        for name in attributes:
+            if name not in known:
+                raise ServerError(f"unknown attribute '{name}'")
+        return {name: record.get(name) for name in attributes}
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        """Yield every record in primary-key order, streamed in chunks."""
+        for chunk in scan_primary(self._catalog, self.database, self.name):
+            records = decode_records([v for _, v in chunk])
+            self._count(len(records))
+            yield from records
+
+    def search(
+        self,
+        conditions: Sequence[Condition | ConditionGroup],
+        operator: Literal["and", "or"] = "and",
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        sort: Sequence[tuple[str, bool]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the records matching ``conditions`` (see :mod:`loadmaster.storage.conditions`).
+
+        Records come in primary-key order, streamed, unless ``sort`` (``[(attribute,
+        descending), ...]``) is given, which materialises the matches. The plan is checked at
+        once, so malformed conditions raise here rather than on iteration.
+
+        Raises:
+            InvalidRequestError: an unknown condition type, a malformed ``between`` value, a
+                bad operator or a negative limit/offset.
+        """
+        check_paging(limit, offset)
+        plan = plan_search(self._state(), conditions, operator)
+        return run_search(
+            self._catalog,
+            self.database,
+            self.name,
+            plan,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            counter=self._count,
+        )
+
+    def search_value(self, attribute: str, value: Any) -> Iterator[dict[str, Any]]:
+        """Yield records as HarperDB's ``search_by_value`` does.
+
+        ``"*"`` matches every record, ``"abc*"`` starts with, ``"*abc"`` ends with, ``"*abc*"``
+        contains; any other value (strings without those wildcards, numbers, ...) is equality.
+        """
+        condition = wildcard_condition(attribute, value)
+        if condition is None:
+            return self.scan()
+        return self.search([condition])
+
+    def ids_before(self, attribute: str, value: Any) -> Iterator[Any]:
+        """Yield the primary keys of records whose ``attribute`` is below ``value``.
+
+        Uses the index (or the primary db); values of another kind than ``value`` never count.
+        """
+        state = self._state()
+        bound = index_key(b"", value)
+        if bound is None or bound == NAN_KEY:
+            return iter(())
+        if attribute == state.meta.primary_key:
+            return self._pks_before(bound)
+        attr = state.attrs.get(attribute)
+        if attr is None:
+            return iter(())
+        if not attr.indexed:
+            condition = Condition(attribute=attribute, type="less_than", value=value)
+            return (r[self.primary_key] for r in self.search([condition]))
+        return self._indexed_before(state.prefixes[attribute], bound, value, attribute)
+
+    def _pks_before(self, bound: bytes) -> Iterator[Any]:
+        kind = key_kind(bound)
+        start = bytes([kind])
+        for chunk in scan_primary(self._catalog, self.database, self.name, start=start, stop=bound):
+            for key, _ in chunk:
+                if key != NAN_KEY:
+                    yield decode_key(key)
+
+    def _indexed_before(
+        self, prefix: bytes, bound: bytes, value: Any, attribute: str
+    ) -> Iterator[Any]:
+        kind = key_kind(bound)
+        limit = (prefix + bound)[:MAX_KEY_SIZE]
+        run = IndexRange(prefix + bytes([kind]), limit + b"\x00")
+        nan = prefix + NAN_KEY
+        check = Condition(attribute=attribute, type="less_than", value=value)
+        plan = plan_search(self._state(), [check], "and")
+        for chunk in scan_index(self._catalog, self.database, self.name, run):
+            unsure: list[bytes] = []
+            for ikey, pk in chunk:
+                if ikey == nan:
+                    continue
+                if ikey != limit:
+                    yield decode_key(pk)
+                elif is_truncated(ikey):
+                    unsure.append(pk)
+            for part in get_many(self._catalog, self.database, self.name, unsure):
+                records = decode_records([v for _, v in part])
+                self._count(len(records))
+                for (pk, _), record in zip(part, records, strict=True):
+                    if plan.predicate(record):
+                        yield decode_key(pk)
