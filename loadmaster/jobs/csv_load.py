@@ -4,7 +4,7 @@ Other sources (URL, S3) feed :func:`load_csv_chunks` with their own byte chunks.
 """
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
@@ -47,12 +47,13 @@ def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None
 
 def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Action) -> str:
     """Run csv_data_load: parse the whole text, then write it in one transaction."""
-    header, records = parse_csv_text(data, keep_parsed_extra=True, json_cells=False)
+    target = job.store.table(db, table)
+    header, records = parse_csv_text(
+        data, keep_parsed_extra=True, json_cells=False, column_types=typed_coercer(target)
+    )
     if not records:
         return "No records parsed from csv file."
     check_column_names([*header, *(["__parsed_extra"] if _has_extra(records) else [])])
-    target = job.store.table(db, table)
-    coerce_records(records, typed_coercer(target))
     job.progress(processed=0, total=len(records))
     try:
         result = target.write(records, action)
@@ -105,19 +106,46 @@ def load_csv_chunks(
     The header is checked before anything is written. A failure after some batches were
     committed names how many records were loaded, so the client knows what is in the table.
     """
+    types = typed_coercer(job.store.table(db, table))
+    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
+    # Every row shares the header, so checking it before the first write is enough.
+    return write_batches(
+        job,
+        stream.batches(BATCH_ROWS),
+        db=db,
+        table=table,
+        action=action,
+        check=lambda _batch: check_column_names(stream.header),
+        coerce=False,
+    )
+
+
+def write_batches(
+    job: JobContext,
+    batches: Iterable[list[dict[str, Any]]],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    check: Callable[[list[dict[str, Any]]], None],
+    coerce: bool = True,
+) -> str:
+    """Write batches of records, one transaction each; return the final load message.
+
+    ``check`` runs before each batch is written; ``coerce`` says whether typed attributes
+    still need coercing (CSV streams already typed the raw text). A failure after some
+    batches were committed names how many records were loaded, so the client knows what is
+    in the table.
+    """
     target = job.store.table(db, table)
     types = typed_coercer(target)
-    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True)
     written = total = 0
-    checked = False
     try:
-        for batch in stream.batches(BATCH_ROWS):
-            if not checked:
-                check_column_names(stream.header)
-                checked = True
-            coerce_records(batch, types)
-            result = target.write(batch, action)
-            written += len(result.written)
+        for batch in batches:
+            check(batch)
+            if coerce:
+                coerce_records(batch, types)
+            written += len(target.write(batch, action).written)
             total += len(batch)
             job.progress(processed=total)
     except PermissionDeniedError:

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
-from loadmaster.jobs import csv_load, delete_before, export
+from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.operations import schema as s
@@ -18,7 +18,7 @@ from loadmaster.operations.registry import operation, tag_of
 ACTIONS = ("insert", "update", "upsert")
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
-_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key")
+_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 def recorded_request(op: s.Operation) -> dict[str, Any]:
@@ -28,6 +28,9 @@ def recorded_request(op: s.Operation) -> dict[str, Any]:
         request.pop(name, None)
     if isinstance(request.get("s3"), dict):
         request["s3"] = {k: v for k, v in request["s3"].items() if k not in _S3_SECRETS}
+    if isinstance(request.get("passthrough_headers"), dict):
+        # Header values are often credentials (Authorization, API keys): keep only the names.
+        request["passthrough_headers"] = dict.fromkeys(request["passthrough_headers"], "<redacted>")
     if isinstance(request.get("data"), str):
         request["data"] = f"<{len(request['data'])} characters>"
     return request
@@ -128,6 +131,39 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> dict[str, str]:
     )
 
 
+@operation(s.CsvUrlLoad)
+def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> dict[str, str]:
+    """Load a CSV file from a URL into a table, streamed."""
+    _raise(url_job.validate_url_load(op.table, op.csv_url, op.action, op.passthrough_headers), ". ")
+    _check_table_exists(op, ctx)
+    csv_url, headers = str(op.csv_url), op.passthrough_headers
+    db, table, action = op.db, str(op.table), _action(op)
+    return start_job(
+        op,
+        ctx,
+        lambda job: url_job.load_csv_url(
+            job, csv_url, headers=headers, db=db, table=table, action=action
+        ),
+    )
+
+
+@operation(s.ImportFromS3)
+def import_from_s3(op: s.ImportFromS3, ctx: Context) -> dict[str, str]:
+    """Load a CSV or JSON object from S3 into a table, streamed."""
+    problems: list[str] = []
+    _validate_js_names(op, problems)
+    _validate_action(op.action, problems)
+    problems += s3_job.validate_s3(op.s3)
+    _raise(problems, ",")
+    _check_table_exists(op, ctx)
+    request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
+    return start_job(
+        op,
+        ctx,
+        lambda job: s3_job.import_from_s3(job, request, db=db, table=table, action=action),
+    )
+
+
 def _validate_date(op: s.DeleteRecordsBefore | s.DeleteFilesBefore) -> None:
     problems: list[str] = []
     if blank(op.table):
@@ -153,6 +189,12 @@ operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 def export_local(op: s.ExportLocal, ctx: Context) -> dict[str, str]:
     """Export a search result to a file on the server (checked inside the job)."""
     return start_job(op, ctx, lambda job: export.export_local(job, op))
+
+
+@operation(s.ExportToS3, super_user="export_to_s3")
+def export_to_s3(op: s.ExportToS3, ctx: Context) -> dict[str, str]:
+    """Export a search result to an S3 object (checked inside the job)."""
+    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op))
 
 
 # --- job queries ---------------------------------------------------------------------------

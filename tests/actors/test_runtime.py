@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pykka
 import pytest
 
+from loadmaster.actors.job import JobActor
 from loadmaster.actors.registry import job_table
 from loadmaster.actors.system import JobSystem
 from loadmaster.errors import InvalidRequestError, PermissionDeniedError
@@ -134,7 +136,10 @@ def test_shutdown_interrupts_running_jobs(store: Store, settings: Settings) -> N
         assert started.wait(10)
     finally:
         system.stop()
+    # The hung job outlived the shutdown; let it finish so that no actor is left behind.
     hung_release.set()
+    for ref in pykka.ActorRegistry.get_by_class(JobActor):
+        ref.stop(block=True, timeout=10)
     table = job_table(store)
     for job_id in (first, second):
         (record,) = table.get([job_id])
