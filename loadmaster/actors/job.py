@@ -58,7 +58,8 @@ class JobActor(pykka.ThreadingActor):
         context.report = self._report
 
     def _report(self, counters: dict[str, int]) -> None:
-        self._registry.tell(JobProgress(job_id=self._context.job_id, counters=counters))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._registry.tell(JobProgress(job_id=self._context.job_id, counters=counters))
 
     def on_receive(self, message: Any) -> None:
         """Run the job when told to; nothing else is expected."""
@@ -81,8 +82,10 @@ class JobActor(pykka.ThreadingActor):
                 finished = self._done(outcome, msgspec.UNSET)
             else:
                 finished = self._done(successful_message(job_id), outcome)
-        self._registry.tell(finished)
-        # A stopped supervisor no longer tracks jobs: nothing to tell it then.
+        # After shutdown has settled this job, neither the registry nor the supervisor is
+        # listening any more: the record already says ERROR, so there is nothing to tell.
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._registry.tell(finished)
         with contextlib.suppress(pykka.ActorDeadError):
             self._supervisor.tell(JobEnded(job_id=job_id))
         self.actor_ref.stop(block=False)
@@ -106,4 +109,5 @@ class JobActor(pykka.ThreadingActor):
 
     def on_failure(self, *_: object) -> None:
         """Report the job as failed if the actor itself broke outside the job code."""
-        self._registry.tell(self._failed("The job's worker stopped unexpectedly"))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._registry.tell(self._failed("The job's worker stopped unexpectedly"))

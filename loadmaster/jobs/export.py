@@ -80,7 +80,7 @@ def search_records(job: JobContext, search: s.TableOp) -> tuple[Iterator[Any], l
         if not isinstance(ids, list):
             raise InvalidRequestError("'hash_values' must be an array")
         found = iter(table.get(ids))
-    return (table.project(r, columns) for r in found), columns
+    return map(table.projector(columns), found), columns
 
 
 def encode(

@@ -105,8 +105,8 @@ def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[
     if not isinstance(ids, list):
         raise InvalidRequestError(f"'{field}' must be an array")
     table = table_of(op, ctx.store)
-    attributes = attributes_list(op.get_attributes)
-    return [table.project(r, attributes) for r in table.get(ids)]
+    project = table.projector(attributes_list(op.get_attributes))
+    return [project(r) for r in table.get(ids)]
 
 
 @operation(s.SearchById)
@@ -131,10 +131,10 @@ def value_search(op: s.SearchByValue, table: Table) -> Iterator[dict[str, Any]]:
     attribute = require(op.search_attribute, "search_attribute")
     if op.search_value is None:
         raise InvalidRequestError("'search_value' is required")
-    attributes = attributes_list(op.get_attributes)
+    project = table.projector(attributes_list(op.get_attributes))
     found = table.search_value(str(attribute), op.search_value)
     paged = _page(found, non_negative_int(op.offset, "offset"), non_negative_int(op.limit, "limit"))
-    return (table.project(r, attributes) for r in paged)
+    return map(project, paged)
 
 
 @operation(s.SearchByValue)
@@ -195,7 +195,7 @@ def _sort(value: Any) -> list[tuple[str, bool]] | None:
 def conditions_search(op: s.SearchByConditions, table: Table) -> Iterator[dict[str, Any]]:
     """Run a search_by_conditions and return projected records, streamed when unsorted."""
     conditions = parse_conditions(require(op.conditions, "conditions"))
-    attributes = attributes_list(op.get_attributes)
+    project = table.projector(attributes_list(op.get_attributes))
     found = table.search(
         conditions,
         _operator(op.operator),
@@ -203,7 +203,7 @@ def conditions_search(op: s.SearchByConditions, table: Table) -> Iterator[dict[s
         offset=non_negative_int(op.offset, "offset") or 0,
         sort=_sort(op.sort),
     )
-    return (table.project(r, attributes) for r in found)
+    return map(project, found)
 
 
 @operation(s.SearchByConditions)

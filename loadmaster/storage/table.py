@@ -1,6 +1,6 @@
 """A table: records keyed by primary key, every scalar attribute indexed."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from loadmaster.errors import InvalidRequestError, ServerError
@@ -257,13 +257,30 @@ class Table:
         Raises:
             ServerError: a named attribute the table does not have (HarperDB answers 500).
         """
+        return self.projector(attributes)(record)
+
+    def projector(self, attributes: Sequence[str]) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        """Return a function shaping records for ``get_attributes`` (see :meth:`project`).
+
+        Names are resolved and checked once, so a search projects each record cheaply.
+
+        Raises:
+            ServerError: a named attribute the table does not have (HarperDB answers 500).
+        """
         if "*" in attributes:
-            return {name: record.get(name) for name in self.attribute_names()}
-        known = self._state().attrs
-        for name in attributes:
-            if name not in known:
-                raise ServerError(f"unknown attribute '{name}'")
-        return {name: record.get(name) for name in attributes}
+            names = tuple(self.attribute_names())
+        else:
+            known = self._state().attrs
+            for name in attributes:
+                if name not in known:
+                    raise ServerError(f"unknown attribute '{name}'")
+            names = tuple(attributes)
+
+        def project(record: Mapping[str, Any]) -> dict[str, Any]:
+            get = record.get
+            return {name: get(name) for name in names}
+
+        return project
 
     def scan(self) -> Iterator[dict[str, Any]]:
         """Yield every record in primary-key order, streamed in chunks."""
