@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     refresh_token_ttl: int = 30 * 86_400
     #: Seconds a running job gets at shutdown to stop before it is settled as ERROR.
     job_stop_grace: float = 10.0
+    #: Parse CSV loads of at least this many bytes (or of unknown size) in a worker process
+    #: (the other core) while the job's thread commits; -1 never does.
+    parallel_load_min_bytes: int = 8 << 20
     #: Initial LMDB map size per environment (address space; grows on demand).
     map_size: int = 1 << 40
 

@@ -95,32 +95,57 @@ def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
 
 def load_csv_file(job: JobContext, path: str, *, db: str, table: str, action: Action) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
-    return load_csv_chunks(job, file_chunks(path, job), db=db, table=table, action=action)
-
-
-def load_csv_chunks(
-    job: JobContext, chunks: Iterable[bytes], *, db: str, table: str, action: Action
-) -> str:
-    """Stream CSV bytes into a table in batches; report progress; return the final message.
-
-    The header is checked before anything is written. A failure after some batches were
-    committed names how many records were loaded, so the client knows what is in the table.
-    """
-    types = typed_coercer(job.store.table(db, table))
-    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
-    # Every row shares the header, so checking it before the first write is enough.
-    return write_batches(
-        job,
-        stream.batches(BATCH_ROWS),
-        db=db,
-        table=table,
-        action=action,
-        check=lambda _batch: check_column_names(stream.header),
-        coerce=False,
+    try:
+        size: int | None = os.stat(path).st_size
+    except OSError:
+        size = None  # file_chunks() words the failure as Node does
+    return load_csv_chunks(
+        job, file_chunks(path, job), db=db, table=table, action=action, size_hint=size
     )
 
 
-def write_batches(
+def load_csv_chunks(
+    job: JobContext,
+    chunks: Iterable[bytes],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    size_hint: int | None = None,
+) -> str:
+    """Stream CSV bytes into a table in batches; report progress; return the final message.
+
+    Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are parsed
+    by a worker process (see :mod:`parse_worker`) while this thread commits: its start-up,
+    about a tenth of a second, is not worth it for small ones.
+    The header is checked before anything is written. A failure after some batches were
+    committed names how many records were loaded, so the client knows what is in the table.
+    """
+    threshold = job.settings.parallel_load_min_bytes
+    if threshold >= 0 and (size_hint is None or size_hint >= threshold):
+        from loadmaster.jobs import parallel_load
+
+        return run_load(
+            job, parallel_load.commit_batches(job, chunks, db=db, table=table, action=action)
+        )
+    types = typed_coercer(job.store.table(db, table))
+    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
+    # Every row shares the header, so checking it before the first write is enough.
+    return run_load(
+        job,
+        commit_records(
+            job,
+            stream.batches(BATCH_ROWS),
+            db=db,
+            table=table,
+            action=action,
+            check=lambda _batch: check_column_names(stream.header),
+            coerce=False,
+        ),
+    )
+
+
+def commit_records(
     job: JobContext,
     batches: Iterable[list[dict[str, Any]]],
     *,
@@ -129,24 +154,32 @@ def write_batches(
     action: Action,
     check: Callable[[list[dict[str, Any]]], None],
     coerce: bool = True,
-) -> str:
-    """Write batches of records, one transaction each; return the final load message.
+) -> Iterator[tuple[int, int]]:
+    """Write batches of records, one transaction each, yielding ``(written, rows)`` per batch.
 
     ``check`` runs before each batch is written; ``coerce`` says whether typed attributes
-    still need coercing (CSV streams already typed the raw text). A failure after some
-    batches were committed names how many records were loaded, so the client knows what is
-    in the table.
+    still need coercing (CSV streams already typed the raw text).
     """
     target = job.store.table(db, table)
-    types = typed_coercer(target)
+    types = typed_coercer(target) if coerce else {}
+    for batch in batches:
+        check(batch)
+        if types:
+            coerce_records(batch, types)
+        yield len(target.write(batch, action).written), len(batch)
+
+
+def run_load(job: JobContext, commits: Iterable[tuple[int, int]]) -> str:
+    """Drive a load's commits, reporting progress; return the final message.
+
+    A failure after some batches were committed names how many records were loaded, so the
+    client knows what is in the table.
+    """
     written = total = 0
     try:
-        for batch in batches:
-            check(batch)
-            if coerce:
-                coerce_records(batch, types)
-            written += len(target.write(batch, action).written)
-            total += len(batch)
+        for batch_written, batch_rows in commits:
+            written += batch_written
+            total += batch_rows
             job.progress(processed=total)
     except PermissionDeniedError:
         raise

@@ -13,7 +13,7 @@ import msgspec
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.casting import json_cell
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csv_load import Action, write_batches
+from loadmaster.jobs.csv_load import Action, commit_records, run_load
 from loadmaster.jobs.csvparse import check_column_names
 
 #: Records per write transaction of a JSON import (HarperDB's chunk size).
@@ -30,13 +30,16 @@ def load_json_chunks(
     records were loaded.
     """
     # HarperDB checks the first record of each batch: JSON records need not share keys.
-    return write_batches(
+    return run_load(
         job,
-        _json_batches(chunks, JSON_BATCH),
-        db=db,
-        table=table,
-        action=action,
-        check=lambda batch: check_column_names(list(batch[0])),
+        commit_records(
+            job,
+            _json_batches(chunks, JSON_BATCH),
+            db=db,
+            table=table,
+            action=action,
+            check=lambda batch: check_column_names(list(batch[0])),
+        ),
     )
 
 

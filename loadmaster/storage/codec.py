@@ -1,5 +1,6 @@
 """Record and primary-key encoding shared by writes and reads."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -24,7 +25,7 @@ def decode_records(values: list[bytes]) -> list[dict[str, Any]]:
     return list(map(_decoder.decode, values))
 
 
-def encode_records(records: list[dict[str, Any]]) -> list[bytes]:
+def encode_records(records: Sequence[Mapping[str, Any]]) -> list[bytes]:
     """Encode records as msgpack; refuse values msgpack cannot hold with a 400."""
     try:
         return list(map(_encoder.encode, records))

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Sequence
 from itertools import repeat
 from typing import Any, Final
 
-from loadmaster.storage.keys import MAX_KEY_SIZE, STR_TAG, encode_key, encode_number
+from loadmaster.storage.keys import (
+    FALSE_TAG,
+    MAX_KEY_SIZE,
+    STR_TAG,
+    TRUE_TAG,
+    encode_key,
+    encode_number,
+    encode_number_column,
+)
 
 __all__ = ["MISSING", "constant_pairs", "index_column", "index_key", "index_pairs", "is_truncated"]
 
@@ -64,12 +72,18 @@ def index_column(prefix: bytes, values: Sequence[Any]) -> list[bytes | None]:
         if max(map(len, keys)) > MAX_KEY_SIZE:  # type: ignore[arg-type]
             keys = [k[:MAX_KEY_SIZE] if k is not None else None for k in keys]
         return keys
+    if kinds == {bool}:
+        true, false = prefix + TRUE_TAG, prefix + FALSE_TAG
+        return [true if v else false for v in values]
     if kinds <= _NUMBERS:
+        fast = encode_number_column(prefix, values)
         distinct = set(values)
         if len(distinct) * 2 <= len(values):
             # Equal ints and floats share a key, so one memo entry per distinct number is safe.
             memo = {v: prefix + encode_number(v) for v in distinct}
             return list(map(memo.__getitem__, values))
+        if fast is not None:
+            return fast  # type: ignore[return-value]
         try:
             return list(map(prefix.__add__, map(encode_number, values)))
         except ValueError:

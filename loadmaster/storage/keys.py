@@ -17,6 +17,7 @@ their matches re-checked against the record, primary keys that long are refused.
 
 import math
 import struct
+from collections.abc import Sequence
 from typing import Any, Final
 
 __all__ = [
@@ -96,6 +97,40 @@ def encode_number(value: int | float) -> bytes:
     if -_SAFE <= value <= _SAFE:
         return _double_key(value)
     return _big_int_key(int(value))
+
+
+def encode_number_column(prefix: bytes, values: Sequence[Any]) -> list[bytes] | None:
+    """Encode a column of numbers as ``prefix`` + number key, in a few C-level passes.
+
+    Returns None unless every value is an int or float in ``[0, 2**53]`` (the common case of
+    ids, counts and measures), for which the key is the big-endian double with its sign bit
+    set; callers then fall back to :func:`encode_number` per value.
+    """
+    n = len(values)
+    if not n or not set(map(type, values)) <= _NUMBER_TYPES:
+        return None
+    total = sum(values)
+    if total != total or min(values) < 0 or max(values) > _SAFE:  # NaN, negatives, big ints
+        return None
+    head = prefix + NUM_TAG
+    packed = struct.pack(f">{n}d", *values)
+    flagged = (int.from_bytes(packed, "big") | _sign_mask(n)).to_bytes(8 * n, "big")
+    return [head + flagged[i : i + 8] for i in range(0, 8 * n, 8)]
+
+
+def _sign_mask(n: int) -> int:
+    """Return an int with the top bit of each of ``n`` 8-byte groups set (cached per n)."""
+    mask = _SIGN_MASKS.get(n)
+    if mask is None:
+        mask = int.from_bytes(b"\x80\x00\x00\x00\x00\x00\x00\x00" * n, "big")
+        if len(_SIGN_MASKS) > 16:
+            _SIGN_MASKS.clear()
+        _SIGN_MASKS[n] = mask
+    return mask
+
+
+_SIGN_MASKS: dict[int, int] = {}
+_NUMBER_TYPES: Final = frozenset({int, float})
 
 
 def encode_key(value: Any) -> bytes:

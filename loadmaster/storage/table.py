@@ -18,6 +18,7 @@ from loadmaster.storage.conditions import Condition, ConditionGroup
 from loadmaster.storage.env import WriteTxn
 from loadmaster.storage.indexing import index_key, is_truncated
 from loadmaster.storage.keys import MAX_KEY_SIZE, NAN_KEY, decode_key, key_kind
+from loadmaster.storage.prepared import PreparedBatch, TableLayout, apply_prepared, layout_of
 from loadmaster.storage.reads import IndexRange, get_many, scan_index, scan_primary, table_state
 from loadmaster.storage.search import check_paging, plan_search, run_search, wildcard_condition
 from loadmaster.storage.write import WriteResult, check_attribute_name, clock, write_records
@@ -205,6 +206,19 @@ class Table:
                 record without a primary key value.
         """
         return write_records(self._catalog, self.database, self.name, records, action)
+
+    def layout(self) -> TableLayout:
+        """Return a snapshot of what preparing inserts away from this table needs."""
+        return layout_of(self._catalog, self.database, self.name)
+
+    def apply(self, batch: PreparedBatch) -> int:
+        """Write inserts prepared by :func:`prepare_inserts`; return how many were new.
+
+        Raises:
+            StaleLayoutError: another writer changed the table's attributes meanwhile; nothing
+                was written and the batch must go through :meth:`write` instead.
+        """
+        return apply_prepared(self._catalog, batch, self.database, self.name)
 
     def delete(self, ids: Sequence[Any]) -> list[Any]:
         """Delete records by primary key; return the ids that existed and were deleted."""

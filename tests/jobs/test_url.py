@@ -6,6 +6,7 @@ import pytest
 
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.csv_load import BATCH_ROWS
+from loadmaster.jobs.parallel_load import BATCH_ROWS as PARALLEL_BATCH_ROWS
 from loadmaster.jobs.url import load_csv_url, shown_url, validate_url_load
 from loadmaster.storage import Store
 from tests.remote_fixtures import HttpSource, make_job, refused_port
@@ -170,15 +171,22 @@ def test_stalled_headers_time_out(store: Store, http_source: HttpSource) -> None
     )
 
 
-def test_cut_mid_body_reports_committed_rows(store: Store, http_source: HttpSource) -> None:
-    lines = [b"id,name"] + [b"%d,name %d" % (i, i) for i in range(BATCH_ROWS + 5000)]
+@pytest.mark.parametrize(
+    ("threshold", "batch_rows"),
+    [(-1, BATCH_ROWS), (0, PARALLEL_BATCH_ROWS)],
+    ids=["serial", "worker"],
+)
+def test_cut_mid_body_reports_committed_rows(
+    store: Store, http_source: HttpSource, threshold: int, batch_rows: int
+) -> None:
+    lines = [b"id,name"] + [b"%d,name %d" % (i, i) for i in range(batch_rows + 5000)]
     body = b"\n".join(lines) + b"\n"
     url = http_source.add("/cut.csv", body, extra_length=4096, mode="cut")
-    assert failure(store, url) == (
+    assert failure(store, url, parallel_load_min_bytes=threshold) == (
         f"CSV Load failed from URL: {url}, connection closed after {len(body)} of "
-        f"{len(body) + 4096} bytes (after loading {BATCH_ROWS} records)"
+        f"{len(body) + 4096} bytes (after loading {batch_rows} records)"
     )
-    assert store.table("data", "t").record_count() == BATCH_ROWS
+    assert store.table("data", "t").record_count() == batch_rows
 
 
 def test_cut_before_a_batch_commits_writes_nothing(store: Store, http_source: HttpSource) -> None:

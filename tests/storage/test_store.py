@@ -20,11 +20,15 @@ def test_public_surface() -> None:
         "AttributeInfo",
         "Condition",
         "ConditionGroup",
+        "PreparedBatch",
+        "StaleLayoutError",
         "Store",
         "Table",
+        "TableLayout",
         "WriteResult",
         "decode_key",
         "encode_key",
+        "prepare_inserts",
     ]
 
 

@@ -1,0 +1,153 @@
+"""Run a CSV load with a parse worker process: this thread feeds bytes and commits batches."""
+
+import contextlib
+import logging
+import os
+import select
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import msgspec
+
+import loadmaster
+from loadmaster.errors import LoadmasterError
+from loadmaster.jobs import parse_worker
+from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.frames import read_frame, write_frame
+from loadmaster.storage import StaleLayoutError, Table
+
+log = logging.getLogger(__name__)
+
+#: Rows per write transaction: big transactions write far fewer pages (PERFORMANCE.md), and
+#: the worker's parsing of the next batch overlaps this commit.
+BATCH_ROWS = 50_000
+_POLL = 0.25
+_TIMESTAMPS = ("__createdtime__", "__updatedtime__")
+_PACKAGE_ROOT = str(Path(loadmaster.__file__).resolve().parent.parent)
+
+
+class WorkerError(LoadmasterError):
+    """Raised when the parse worker process dies or fails."""
+
+
+class _Feeder(threading.Thread):
+    """Send the source's chunks to the worker; remember how the source ended."""
+
+    def __init__(self, chunks: Iterable[bytes], outbox: IO[bytes]) -> None:
+        super().__init__(name="loadmaster-feed", daemon=True)
+        self._chunks = chunks
+        self._outbox = outbox
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for chunk in self._chunks:
+                write_frame(self._outbox, parse_worker.DATA + chunk)
+            write_frame(self._outbox, parse_worker.END)
+        except (BrokenPipeError, ConnectionResetError, ValueError):
+            # The worker is gone or its pipe was closed (it failed, or the job is being torn
+            # down); the job's thread learns why from the worker's reply or its exit.
+            pass
+        except BaseException as exc:  # noqa: BLE001 - the job's thread re-raises it
+            self.error = exc
+            with contextlib.suppress(OSError, ValueError):
+                write_frame(self._outbox, parse_worker.ABORT)
+        finally:
+            with contextlib.suppress(OSError, ValueError):
+                self._outbox.close()
+
+
+def _start_worker() -> "subprocess.Popen[bytes]":
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (_PACKAGE_ROOT, env.get("PYTHONPATH"))))
+    return subprocess.Popen(
+        [sys.executable, "-m", "loadmaster.jobs.parse_worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _commit(target: Table, reply: parse_worker.Reply, action: str) -> int:
+    if reply.prepared is not None:
+        try:
+            return target.apply(reply.prepared)
+        except StaleLayoutError:
+            # Another writer added attributes meanwhile: write this batch the general way.
+            decoded = [msgspec.msgpack.decode(v) for v in reply.prepared.values]
+            records = [{k: v for k, v in r.items() if k not in _TIMESTAMPS} for r in decoded]
+            return len(target.write(records, "insert").written)
+    if reply.records is None:
+        raise WorkerError("the parse worker sent an empty batch")
+    records = parse_worker.decode_records(reply.records)
+    return len(target.write(records, action).written)  # type: ignore[arg-type]
+
+
+def _wait_readable(job: JobContext, stream: IO[bytes], process: "subprocess.Popen[bytes]") -> None:
+    while not select.select([stream], [], [], _POLL)[0]:
+        job.check_cancelled()
+        if process.poll() is not None:
+            return  # whatever it wrote last is still readable; EOF tells the rest
+
+
+def commit_batches(
+    job: JobContext, chunks: Iterable[bytes], *, db: str, table: str, action: str
+) -> Iterator[tuple[int, int]]:
+    """Parse ``chunks`` in a worker process and commit its batches here.
+
+    Yields ``(written, rows)`` per committed batch. The worker and the feeding thread are
+    stopped whatever happens, including when the job is cancelled or this generator closed.
+    """
+    target = job.store.table(db, table)
+    types = {
+        a.name: a.type
+        for a in target.attributes()
+        if target.schema_defined and a.type not in (None, "Any")
+    }
+    options = parse_worker.Options(
+        layout=target.layout(), action=action, batch_rows=BATCH_ROWS, column_types=types
+    )
+    process = _start_worker()
+    inbox, outbox = process.stdout, process.stdin
+    assert inbox is not None  # noqa: S101 - made with PIPE
+    assert outbox is not None  # noqa: S101 - made with PIPE
+    feeder: _Feeder | None = None
+    try:
+        write_frame(outbox, msgspec.msgpack.encode(options))
+        feeder = _Feeder(chunks, outbox)
+        feeder.start()
+        while True:
+            _wait_readable(job, inbox, process)
+            try:
+                reply = parse_worker.decode_reply(read_frame(inbox))
+            except EOFError as exc:
+                raise WorkerError(
+                    f"The parse worker process exited unexpectedly (exit code {process.wait(5)})"
+                ) from exc
+            if reply.kind == "done":
+                break
+            if reply.kind == "error":
+                raise WorkerError(reply.error or "the parse worker failed")
+            yield _commit(target, reply, action), reply.rows
+        feeder.join()
+        if feeder.error is not None:
+            raise feeder.error
+    except BrokenPipeError as exc:
+        raise WorkerError("The parse worker process exited unexpectedly") from exc
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(5)
+        with contextlib.suppress(OSError, ValueError):
+            inbox.close()
+        if feeder is not None:
+            feeder.join(5)
+            if feeder.is_alive():
+                log.warning("the source of job %s did not stop feeding in time", job.job_id)
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                outbox.close()

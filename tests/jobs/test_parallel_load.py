@@ -1,0 +1,149 @@
+"""CSV loads through the parse worker process give exactly what in-process loads give."""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import loadmaster
+from loadmaster.instance import Instance
+from loadmaster.jobs.context import JobCancelledError
+from loadmaster.jobs.parallel_load import commit_batches
+from tests.remote_fixtures import make_job
+
+
+def run_job(db: Instance, **body: Any) -> dict[str, Any]:
+    answer = db.operation(dict(body))
+    record = db.wait_for_job(answer["job_id"], timeout=60)
+    assert record is not None
+    return record
+
+
+def everything(db: Instance, table: str) -> list[str]:
+    found = db.operation(
+        {
+            "operation": "search_by_value",
+            "table": table,
+            "search_attribute": "id",
+            "search_value": "*",
+        }
+    )
+    return sorted(
+        repr(sorted((k, v) for k, v in r.items() if not k.startswith("__"))) for r in found
+    )
+
+
+@pytest.fixture
+def worker_db(tmp_path: Path) -> Iterator[Instance]:
+    with loadmaster.open(tmp_path / "w", admin_password="pw", parallel_load_min_bytes=0) as db:
+        yield db
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    path = tmp_path / "sample.csv"
+    rows = ["id,name,score,ok,blob,extra"]
+    rows += [
+        f'{i},"n {i}, with ""quotes""\nand a newline",{i / 3},{"true" if i % 2 else "FALSE"},'
+        f'"{{""k"": {i}}}",{"" if i % 5 else "007"}'
+        for i in range(1, 120_001)
+    ]
+    rows.append("120001,short")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_worker_load_equals_in_process_load(
+    worker_db: Instance, sample: Path, tmp_path: Path
+) -> None:
+    worker_db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+    record = run_job(worker_db, operation="csv_file_load", table="t", file_path=str(sample))
+    assert record["status"] == "COMPLETE", record
+    assert record["message"] == "successfully loaded 120001 of 120001 records"
+    with loadmaster.open(tmp_path / "s", admin_password="pw", parallel_load_min_bytes=-1) as serial:
+        serial.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+        expected = run_job(serial, operation="csv_file_load", table="t", file_path=str(sample))
+        assert expected["message"] == record["message"]
+        assert everything(worker_db, "t") == everything(serial, "t")
+        described = worker_db.operation({"operation": "describe_table", "table": "t"})
+        assert [a["attribute"] for a in described["attributes"]] == [
+            a["attribute"]
+            for a in serial.operation({"operation": "describe_table", "table": "t"})["attributes"]
+        ]
+    (one,) = worker_db.operation({"operation": "search_by_id", "table": "t", "ids": [5]})
+    assert one["blob"] == {"k": 5}
+    assert one["extra"] == "007"
+    found = worker_db.operation(
+        {
+            "operation": "search_by_conditions",
+            "table": "t",
+            "conditions": [
+                {"search_attribute": "score", "search_type": "between", "search_value": [10, 11]}
+            ],
+            "get_attributes": ["id"],
+        }
+    )
+    assert sorted(r["id"] for r in found) == [30, 31, 32, 33]
+
+
+def test_worker_load_skips_existing_and_updates(worker_db: Instance, tmp_path: Path) -> None:
+    worker_db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+    worker_db.operation({"operation": "insert", "table": "t", "records": [{"id": 2, "v": "old"}]})
+    path = tmp_path / "a.csv"
+    path.write_text("id,v\n1,a\n2,b\n3,c\n")
+    record = run_job(worker_db, operation="csv_file_load", table="t", file_path=str(path))
+    assert record["message"] == "successfully loaded 2 of 3 records"
+    path.write_text("id,v\n2,new\n9,none\n")
+    record = run_job(
+        worker_db, operation="csv_file_load", table="t", file_path=str(path), action="update"
+    )
+    assert record["message"] == "successfully loaded 1 of 2 records"
+    path.write_text("v\nno id\n")
+    record = run_job(worker_db, operation="csv_file_load", table="t", file_path=str(path))
+    assert record["message"] == "successfully loaded 1 of 1 records"
+    values = sorted(
+        str(r.get("v"))
+        for r in worker_db.operation(
+            {
+                "operation": "search_by_value",
+                "table": "t",
+                "search_attribute": "id",
+                "search_value": "*",
+            }
+        )
+    )
+    assert values == ["a", "c", "new", "no id"]
+
+
+def test_worker_load_reports_a_bad_header_and_writes_nothing(
+    worker_db: Instance, tmp_path: Path
+) -> None:
+    worker_db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+    path = tmp_path / "bad.csv"
+    path.write_text("id,a/b\n1,2\n")
+    record = run_job(worker_db, operation="csv_file_load", table="t", file_path=str(path))
+    assert (record["status"], record["message"]) == (
+        "ERROR",
+        "Invalid column name 'a/b', cancelling load operation",
+    )
+    assert worker_db.operation({"operation": "describe_table", "table": "t"})["record_count"] == 0
+
+
+def test_cancelling_a_worker_load_stops_it(tmp_path: Path) -> None:
+    with loadmaster.open(tmp_path / "d", admin_password="pw") as db:
+        db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+        job = make_job(db.store)
+        release = threading.Event()
+
+        def stalled() -> Iterator[bytes]:
+            yield b"id,name\n1,a\n"
+            release.wait(30)
+
+        commits = commit_batches(job, stalled(), db="data", table="t", action="insert")
+        job.cancelled.set()
+        with pytest.raises(JobCancelledError):
+            next(commits)
+        release.set()
+        assert db.store.table("data", "t").record_count() == 0
