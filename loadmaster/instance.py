@@ -17,7 +17,11 @@ from loadmaster.errors import (
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
 from loadmaster.operations.context import Context
-from loadmaster.server.auth import authenticate
+from loadmaster.server.auth import (
+    TOKEN_OPERATIONS,
+    authenticate,
+    authenticate_token_request,
+)
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
 
@@ -85,8 +89,14 @@ class Instance:
         """
         return self.jobs.wait(job_id, timeout)
 
-    def handle(self, raw: bytes, authorization: str | None) -> Any:
-        """Decode, authenticate and run one HTTP request body; return its answer body."""
+    def handle(self, raw: bytes, authorization: str | None, client: str | None = None) -> Any:
+        """Decode, authenticate and run one HTTP request body; return its answer body.
+
+        Args:
+            raw: The request body.
+            authorization: The ``Authorization`` header, if any.
+            client: The client's address; failed logins are counted per address too.
+        """
         try:
             op = dispatch.decode(raw)
         except (MalformedBodyError, InvalidJSONError):
@@ -94,12 +104,16 @@ class Instance:
         except (InvalidRequestError, ServerError):
             # The body names an unknown operation or has a bad field: the caller must still
             # prove who they are before learning that.
-            authenticate(self.users, authorization, dispatch.body_credentials(raw))
+            authenticate(self.users, authorization, dispatch.body_credentials(raw), client)
             raise
-        credentials = None
-        if isinstance(op.username, str) and isinstance(op.password, str):
-            credentials = (op.username, op.password)
-        user = authenticate(self.users, authorization, credentials)
+        if isinstance(op, TOKEN_OPERATIONS):
+            # These authenticate their own body: credentials, or a refresh token.
+            op, user = authenticate_token_request(self.users, op, authorization, client)
+        else:
+            credentials = None
+            if isinstance(op.username, str) and isinstance(op.password, str):
+                credentials = (op.username, op.password)
+            user = authenticate(self.users, authorization, credentials, client)
         return dispatch.execute(op, self.context(user))
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> "BackgroundServer":

@@ -1,59 +1,87 @@
-"""Users and roles, kept in ``system.hdb_user`` and ``system.hdb_role``, and credential checks."""
+"""Users and their credentials, kept in ``system.hdb_user``; operation and refresh tokens.
 
+Changes to users and roles (see :mod:`.accounts`) run inside :meth:`UserStore.changing`,
+which invalidates the caches of verified credentials and tokens afterwards, so a dropped,
+deactivated or re-roled user is refused (or re-roled) from the next request on.
+"""
+
+import contextlib
+import functools
 import hashlib
-import logging
+import hmac
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from loadmaster.auth.passwords import generate_password, hash_password, verify_password
+from loadmaster.auth.roles import ROLE_TABLE, SYSTEM, RoleRecords
+from loadmaster.auth.throttle import LoginThrottle
+from loadmaster.auth.tokens import INVALID_TOKEN, TokenSigner, load_or_create_key, token_digest
 from loadmaster.errors import AuthenticationError, NotFoundError
-from loadmaster.models import SUPER_ROLE, Role, User
-from loadmaster.storage import Store
+from loadmaster.models import SUPER_ROLE, User
+from loadmaster.storage import Store, Table
 
-log = logging.getLogger(__name__)
-
-SYSTEM = "system"
 USER_TABLE = "hdb_user"
-ROLE_TABLE = "hdb_role"
 ADMIN = "HDB_ADMIN"
 LOGIN_FAILED = "Login failed"
 INACTIVE = "Cannot complete request: User is inactive"
+INVALID_CREDENTIALS = "invalid credentials"
 _CACHE_LIMIT = 10_000
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked against for unknown users, so that "no such user" costs as long as "wrong password".
+    return hash_password(os.urandom(16).hex())
+
+
 class UserStore:
-    """Reads and writes users and roles, and verifies credentials.
+    """Holds users and roles, verifies credentials, issues and checks tokens.
 
     Verified credentials are cached by a digest of ``user:password`` (never the password
-    itself) so that scrypt runs once per credential, not once per request; any change to a
-    user or role clears the cache.
+    itself) so that scrypt runs once per credential, not once per request; verified operation
+    tokens likewise until they expire. After any change to a user or role, cached tokens are
+    checked afresh and cached credentials are re-read from the user record (scrypt runs again
+    only if the stored hash changed).
+
+    Args:
+        store: The store holding the system tables.
+        throttle: The failed-login slow-down (a default one when omitted).
     """
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, store: Store, *, throttle: LoginThrottle | None = None) -> None:
+        self.store = store
+        self.roles = RoleRecords(store)
+        self.throttle = throttle or LoginThrottle()
+        self._signer: TokenSigner | None = None
         self._lock = threading.Lock()
-        self._verified: dict[bytes, User] = {}
+        # Serialises check-then-write changes (name clashes, the last super user).
+        self._changes = threading.Lock()
+        # digest of user:password -> (user, the password hash it was checked against, generation)
+        self._verified: dict[bytes, tuple[User, str, int]] = {}
+        self._tokens: dict[bytes, tuple[User, float]] = {}
+        # Bumped by invalidate(): a check that began before a change must not cache its result.
+        self._generation = 0
 
     # -- set-up -------------------------------------------------------------------------------
 
     def bootstrap(self, data_dir: Path, admin_password: str | None) -> str | None:
-        """Create the system tables and, on first start, the ``HDB_ADMIN`` super user.
+        """Create the system tables, the token key and, on first start, the ``HDB_ADMIN`` user.
 
         Returns:
             The generated admin password when one was generated now, else None.
         """
+        self._signer = TokenSigner(load_or_create_key(data_dir))
         for table, key in ((ROLE_TABLE, "id"), (USER_TABLE, "username")):
             if table not in self._names():
-                self._store.create_table(SYSTEM, table, key)
-        users = self._store.table(SYSTEM, USER_TABLE)
-        if users.record_count():
+                self.store.create_table(SYSTEM, table, key)
+        if self.user_table.record_count():
             return None
-        roles = self._store.table(SYSTEM, ROLE_TABLE)
-        roles.write([msgspec.to_builtins(SUPER_ROLE)], "upsert")
+        self.roles.table.write([msgspec.to_builtins(SUPER_ROLE)], "upsert")
         generated = None
         if admin_password is None:
             admin_password = generated = generate_password()
@@ -65,34 +93,58 @@ class UserStore:
         return generated
 
     def _names(self) -> list[str]:
-        if not self._store.has_database(SYSTEM):
+        if not self.store.has_database(SYSTEM):
             return []
-        return self._store.table_names(SYSTEM)
+        return self.store.table_names(SYSTEM)
 
-    # -- records ------------------------------------------------------------------------------
+    @property
+    def user_table(self) -> Table:
+        """Return the ``system.hdb_user`` table."""
+        return self.store.table(SYSTEM, USER_TABLE)
+
+    @property
+    def tokens(self) -> TokenSigner:
+        """Return the token signer (available once :meth:`bootstrap` ran)."""
+        if self._signer is None:
+            raise RuntimeError("UserStore.bootstrap() must run before tokens are used")
+        return self._signer
+
+    @contextlib.contextmanager
+    def changing(self) -> Iterator[None]:
+        """Hold the lock of user and role changes; forget cached credentials afterwards.
+
+        Changes that check before they write (name clashes, the last super user) must not
+        interleave, and whatever they changed must not be answered from a cache afterwards.
+        """
+        try:
+            with self._changes:
+                yield
+        finally:
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        """Make every cached credential and token be checked again (after any user or role
+        change).
+
+        Cached credentials are re-read from the user record on their next use, and kept without
+        running scrypt again only while the stored password hash is unchanged.
+        """
+        with self._lock:
+            self._generation += 1
+            self._tokens.clear()
+
+    # -- users --------------------------------------------------------------------------------
 
     def add(self, username: str, password: str, role_id: str, *, active: bool) -> None:
-        """Store a new user with a hashed password."""
+        """Store a new user with a hashed password (no checks: see ``accounts.add_user``)."""
         record = {
             "username": username,
             "password": hash_password(password),
             "role": role_id,
             "active": active,
         }
-        self._store.table(SYSTEM, USER_TABLE).write([record], "insert")
+        self.user_table.write([record], "insert")
         self.invalidate()
-
-    def invalidate(self) -> None:
-        """Forget every cached credential (after any user or role change)."""
-        with self._lock:
-            self._verified.clear()
-
-    def role(self, role_id: str) -> Role | None:
-        """Return a role by id, or None."""
-        found = self._store.table(SYSTEM, ROLE_TABLE).get([role_id])
-        if not found:
-            return None
-        return _role(found[0])
 
     def user(self, username: str) -> User:
         """Return a user (without password) by name.
@@ -100,20 +152,33 @@ class UserStore:
         Raises:
             NotFoundError: No such user.
         """
-        found = self._store.table(SYSTEM, USER_TABLE).get([username])
+        return self._model(self.user_record(username))
+
+    def user_record(self, username: str) -> dict[str, Any]:
+        """Return a user's stored record (with its password hash: never answer it).
+
+        Raises:
+            NotFoundError: No such user.
+        """
+        found = self.user_table.get([username])
         if not found:
             raise NotFoundError(f"User {username} does not exist")
-        return self._user(found[0])
+        return found[0]
 
-    def _user(self, record: dict[str, Any]) -> User:
-        role_id = record.get("role")
-        role = self.role(role_id) if isinstance(role_id, str) else None
-        return User(username=record["username"], active=bool(record.get("active")), role=role)
+    def _model(self, record: dict[str, Any]) -> User:
+        return User(
+            username=record["username"],
+            active=bool(record.get("active")),
+            role=self.roles.model(record.get("role")),
+        )
 
     # -- credentials --------------------------------------------------------------------------
 
-    def authenticate(self, username: str, password: str) -> User:
+    def authenticate(self, username: str, password: str, client: str | None = None) -> User:
         """Return the user these credentials belong to.
+
+        Failed attempts are counted per user name and per client address, and further attempts
+        on a name or address with many failures are slowed down (see :mod:`.throttle`).
 
         Raises:
             AuthenticationError: Unknown user, wrong password, or an inactive user.
@@ -121,34 +186,111 @@ class UserStore:
         digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
         with self._lock:
             cached = self._verified.get(digest)
+            generation = self._generation
         if cached is not None:
-            return cached
-        found = self._store.table(SYSTEM, USER_TABLE).get([username])
-        stored = found[0].get("password") if found else None
-        if not isinstance(stored, str) or not verify_password(password, stored):
+            user, checked_hash, cached_generation = cached
+            if cached_generation == generation:
+                return user
+            found = self.user_table.get([username])
+            if found and found[0].get("password") == checked_hash:
+                # Users or roles changed since: same password hash, so only re-read the rest.
+                return self._verified_user(digest, found[0], checked_hash, generation)
+        keys = self.throttle.keys(username, client)
+        if not self.throttle.wait_before_attempt(keys):
             raise AuthenticationError(LOGIN_FAILED)
-        user = self._user(found[0])
+        found = self.user_table.get([username])
+        stored = found[0].get("password") if found else None
+        if not isinstance(stored, str):
+            verify_password(password, _dummy_hash())
+            self.throttle.failed(keys)
+            raise AuthenticationError(LOGIN_FAILED)
+        if not verify_password(password, stored):
+            self.throttle.failed(keys)
+            raise AuthenticationError(LOGIN_FAILED)
+        self.throttle.succeeded(username)
+        return self._verified_user(digest, found[0], stored, generation)
+
+    def _verified_user(
+        self, digest: bytes, record: dict[str, Any], checked_hash: str, generation: int
+    ) -> User:
+        user = self._model(record)
         if not user.active:
             raise AuthenticationError(INACTIVE)
         with self._lock:
-            if len(self._verified) >= _CACHE_LIMIT:
-                self._verified.clear()
-            self._verified[digest] = user
+            if generation == self._generation:
+                if len(self._verified) >= _CACHE_LIMIT:
+                    self._verified.clear()
+                self._verified[digest] = (user, checked_hash, generation)
         return user
 
-    def authenticate_token(self, token: str) -> User:  # noqa: ARG002 - no tokens issued yet
+    def authenticate_token(self, token: str) -> User:
         """Return the user an operation token belongs to.
 
         Raises:
-            AuthenticationError: The token is not valid (tokens are not issued yet).
+            AuthenticationError: ``invalid token``: malformed, wrongly signed, expired, not an
+                operation token, or its user was dropped or made inactive.
         """
-        raise AuthenticationError("invalid token")
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            cached = self._tokens.get(digest)
+            generation = self._generation
+        if cached is not None and cached[1] > self.tokens.clock():
+            return cached[0]
+        claims = self.tokens.verify(token, "operation")
+        user, _ = self._token_user(claims["username"])
+        with self._lock:
+            if generation == self._generation:
+                if len(self._tokens) >= _CACHE_LIMIT:
+                    self._tokens.clear()
+                self._tokens[digest] = (user, float(claims["exp"]))
+        return user
 
+    def _token_user(self, username: str) -> tuple[User, dict[str, Any]]:
+        found = self.user_table.get([username])
+        if not found:
+            raise AuthenticationError(INVALID_TOKEN)
+        user = self._model(found[0])
+        if not user.active:
+            raise AuthenticationError(INVALID_TOKEN)
+        return user, found[0]
 
-def _role(record: dict[str, Any]) -> Role:
-    permission = record.get("permission")
-    return Role(
-        role=str(record.get("role")),
-        id=str(record.get("id")),
-        permission=permission if isinstance(permission, dict) else {},
-    )
+    def issue_tokens(self, user: User, operation_ttl: int, refresh_ttl: int) -> dict[str, str]:
+        """Return a new operation and refresh token for a user.
+
+        Only a digest of the refresh token is kept (on the user record); a newer one replaces
+        it, so each user has one live refresh token, as in HarperDB.
+
+        Raises:
+            AuthenticationError: The user no longer exists.
+        """
+        operation_token = self.tokens.issue(user.username, "operation", operation_ttl)
+        refresh_token = self.tokens.issue(user.username, "refresh", refresh_ttl)
+        update = {"username": user.username, "refresh_token": token_digest(refresh_token)}
+        if self.user_table.write([update], "update").skipped:
+            raise AuthenticationError(INVALID_CREDENTIALS)
+        return {"operation_token": operation_token, "refresh_token": refresh_token}
+
+    def refresh_token_user(self, refresh_token: str) -> User:
+        """Return the user a refresh token belongs to.
+
+        Raises:
+            AuthenticationError: ``invalid token`` for a bad, expired, replaced or wrong-kind
+                token, or a dropped or inactive user.
+        """
+        claims = self.tokens.verify(refresh_token, "refresh")
+        user, record = self._token_user(claims["username"])
+        stored = record.get("refresh_token")
+        if not isinstance(stored, str) or not hmac.compare_digest(
+            stored, token_digest(refresh_token)
+        ):
+            raise AuthenticationError(INVALID_TOKEN)
+        return user
+
+    def refresh(self, refresh_token: str, operation_ttl: int) -> dict[str, str]:
+        """Return a new operation token for a valid refresh token.
+
+        Raises:
+            AuthenticationError: As :meth:`refresh_token_user`.
+        """
+        user = self.refresh_token_user(refresh_token)
+        return {"operation_token": self.tokens.issue(user.username, "operation", operation_ttl)}

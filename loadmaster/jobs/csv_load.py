@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
+from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
 from loadmaster.jobs.casting import coerce_typed
 from loadmaster.jobs.context import JobContext
@@ -54,6 +55,7 @@ def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Ac
     if not records:
         return "No records parsed from csv file."
     check_column_names([*header, *(["__parsed_extra"] if _has_extra(records) else [])])
+    check_records_write(job.user, target, records, action)
     job.progress(processed=0, total=len(records))
     try:
         result = target.write(records, action)
@@ -122,7 +124,13 @@ def load_csv_chunks(
     committed names how many records were loaded, so the client knows what is in the table.
     """
     threshold = job.settings.parallel_load_min_bytes
-    if threshold >= 0 and (size_hint is None or size_hint >= threshold):
+    # A role that limits attributes gets the in-process path: its records are checked per
+    # batch there, and the worker sends no records to check.
+    if (
+        threshold >= 0
+        and (size_hint is None or size_hint >= threshold)
+        and table_rules(job.user, job.store.table(db, table)) is None
+    ):
         from loadmaster.jobs import parallel_load
 
         return run_load(
@@ -164,6 +172,7 @@ def commit_records(
     types = typed_coercer(target) if coerce else {}
     for batch in batches:
         check(batch)
+        check_records_write(job.user, target, batch, action)
         if types:
             coerce_records(batch, types)
         yield len(target.write(batch, action).written), len(batch)

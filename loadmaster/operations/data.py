@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
+from loadmaster.auth.permissions import readable_attributes
 from loadmaster.errors import InvalidRequestError
 from loadmaster.jobs.delete_before import deleted_message
+from loadmaster.models import User
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import (
     attributes_list,
@@ -105,7 +107,9 @@ def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[
     if not isinstance(ids, list):
         raise InvalidRequestError(f"'{field}' must be an array")
     table = table_of(op, ctx.store)
-    project = table.projector(attributes_list(op.get_attributes))
+    project = table.projector(
+        readable_attributes(ctx.user, table, attributes_list(op.get_attributes))
+    )
     return [project(r) for r in table.get(ids)]
 
 
@@ -126,12 +130,20 @@ def _page(records: Iterator[dict[str, Any]], offset: int | None, limit: int | No
     return islice(records, start, None if limit is None else start + limit)
 
 
-def value_search(op: s.SearchByValue, table: Table) -> Iterator[dict[str, Any]]:
-    """Run a search_by_value and return projected records, streamed."""
+def value_search(
+    op: s.SearchByValue, table: Table, user: User | None = None
+) -> Iterator[dict[str, Any]]:
+    """Run a search_by_value and return projected records, streamed.
+
+    With ``user``, ``*`` is narrowed to the attributes that user's role may read.
+    """
     attribute = require(op.search_attribute, "search_attribute")
     if op.search_value is None:
         raise InvalidRequestError("'search_value' is required")
-    project = table.projector(attributes_list(op.get_attributes))
+    attributes = attributes_list(op.get_attributes)
+    if user is not None:
+        attributes = readable_attributes(user, table, attributes)
+    project = table.projector(attributes)
     found = table.search_value(str(attribute), op.search_value)
     paged = _page(found, non_negative_int(op.offset, "offset"), non_negative_int(op.limit, "limit"))
     return map(project, paged)
@@ -140,7 +152,7 @@ def value_search(op: s.SearchByValue, table: Table) -> Iterator[dict[str, Any]]:
 @operation(s.SearchByValue)
 def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
     """Read records whose attribute matches a value (``*`` wildcards)."""
-    return list(value_search(op, table_of(op, ctx.store)))
+    return list(value_search(op, table_of(op, ctx.store), ctx.user))
 
 
 def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
@@ -192,10 +204,18 @@ def _sort(value: Any) -> list[tuple[str, bool]] | None:
     return keys
 
 
-def conditions_search(op: s.SearchByConditions, table: Table) -> Iterator[dict[str, Any]]:
-    """Run a search_by_conditions and return projected records, streamed when unsorted."""
+def conditions_search(
+    op: s.SearchByConditions, table: Table, user: User | None = None
+) -> Iterator[dict[str, Any]]:
+    """Run a search_by_conditions and return projected records, streamed when unsorted.
+
+    With ``user``, ``*`` is narrowed to the attributes that user's role may read.
+    """
     conditions = parse_conditions(require(op.conditions, "conditions"))
-    project = table.projector(attributes_list(op.get_attributes))
+    attributes = attributes_list(op.get_attributes)
+    if user is not None:
+        attributes = readable_attributes(user, table, attributes)
+    project = table.projector(attributes)
     found = table.search(
         conditions,
         _operator(op.operator),
@@ -209,4 +229,4 @@ def conditions_search(op: s.SearchByConditions, table: Table) -> Iterator[dict[s
 @operation(s.SearchByConditions)
 def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[str, Any]]:
     """Read records matching conditions joined by ``and`` / ``or``, possibly nested."""
-    return list(conditions_search(op, table_of(op, ctx.store)))
+    return list(conditions_search(op, table_of(op, ctx.store), ctx.user))

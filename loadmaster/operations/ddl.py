@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from loadmaster.auth import permissions
 from loadmaster.errors import InvalidRequestError
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import check_name, require, table_of, user_database
@@ -94,13 +95,15 @@ def drop_attribute(op: s.DropAttribute, ctx: Context) -> dict[str, str]:
 
 
 def _describe_database(db: str, ctx: Context) -> dict[str, Any]:
-    return {name: ctx.store.table(db, name).describe() for name in ctx.store.table_names(db)}
+    described = {name: ctx.store.table(db, name).describe() for name in ctx.store.table_names(db)}
+    return permissions.visible_tables(ctx.user, db, described)
 
 
 @operation(s.DescribeAll)
 def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
-    """Describe every user database."""
-    return {db: _describe_database(db, ctx) for db in ctx.store.database_names()}
+    """Describe every user database (to other users than super users: what their role shows)."""
+    names = permissions.visible_databases(ctx.user, ctx.store.database_names())
+    return {db: _describe_database(db, ctx) for db in names}
 
 
 def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
@@ -114,4 +117,5 @@ operation(s.DescribeSchema)(_describe_one_database)
 @operation(s.DescribeTable)
 def describe_table(op: s.DescribeTable, ctx: Context) -> dict[str, Any]:
     """Describe one table."""
-    return table_of(op, ctx.store).describe()
+    table = table_of(op, ctx.store)
+    return permissions.visible_description(ctx.user, table.database, table.name, table.describe())

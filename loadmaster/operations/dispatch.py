@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.auth.authorization import check_operation
 from loadmaster.errors import (
     InvalidJSONError,
     InvalidRequestError,
@@ -94,21 +95,24 @@ def body_credentials(raw: bytes) -> tuple[str, str] | None:
 def authorize(op: Operation, ctx: Context) -> None:
     """Refuse the operation when the caller's role may not run it.
 
+    Super users pass; everyone else needs a role, and then what the role grants on the
+    databases, tables and attributes the operation touches (see ``auth.authorization``).
+
     Raises:
-        PermissionDeniedError: The operation is for super users and the caller is not one.
+        PermissionDeniedError: The role does not allow the operation (HarperDB's 403 body).
     """
-    spec = OPERATIONS[tag_of(type(op))]
-    if ctx.user.super_user:
+    user = ctx.user
+    if user.super_user:
         return
-    if ctx.user.role is None:
+    if user.role is None:
         raise PermissionDeniedError(
             [
-                f"User {ctx.user.username} has no role or permissions.  "
+                f"User {user.username} has no role or permissions.  "
                 "Please assign the user a valid role."
             ]
         )
-    if spec.super_user_name is not None:
-        raise PermissionDeniedError.restricted(spec.super_user_name)
+    spec = OPERATIONS[tag_of(type(op))]
+    check_operation(op, user, ctx.store, spec.super_user_name)
 
 
 def execute(op: Operation, ctx: Context) -> Any:

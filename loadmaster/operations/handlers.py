@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "jobs")
+_MODULES = ("ddl", "data", "jobs", "users")
 
 
 def load() -> None:

@@ -134,7 +134,9 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> dict[str, str]:
 @operation(s.CsvUrlLoad)
 def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> dict[str, str]:
     """Load a CSV file from a URL into a table, streamed."""
-    _raise(url_job.validate_url_load(op.table, op.csv_url, op.action, op.passthrough_headers), ". ")
+    _raise(
+        url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
+    )
     _check_table_exists(op, ctx)
     csv_url, headers = str(op.csv_url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)

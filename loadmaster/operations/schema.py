@@ -173,21 +173,21 @@ class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
 class CsvDataLoad(TableOp, tag="csv_data_load", frozen=True):
     """Load CSV text from the body into a table, as a job."""
 
-    action: Any = "insert"
+    action: Any = None
     data: Any = None
 
 
 class CsvFileLoad(TableOp, tag="csv_file_load", frozen=True):
     """Load a CSV file from the server's disk into a table, as a job."""
 
-    action: Any = "insert"
+    action: Any = None
     file_path: Any = None
 
 
 class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
     """Load a CSV file from a URL into a table, as a job."""
 
-    action: Any = "insert"
+    action: Any = None
     csv_url: Any = None
     passthrough_headers: Any = None
 
@@ -195,7 +195,7 @@ class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
 class ImportFromS3(TableOp, tag="import_from_s3", frozen=True):
     """Load a CSV or JSON object from S3 into a table, as a job."""
 
-    action: Any = "insert"
+    action: Any = None
     s3: Any = None
 
 
@@ -239,3 +239,70 @@ class SearchJobsByStartDate(Operation, tag="search_jobs_by_start_date", frozen=T
 
     from_date: Any = None
     to_date: Any = None
+
+
+# --- users, roles and tokens -------------------------------------------------------------------
+# ``username`` and ``password`` (inherited) name the user being added or altered, or, for
+# create_authentication_tokens, the credentials to exchange for tokens.
+
+
+class AddRole(Operation, tag="add_role", frozen=True):
+    """Create a role with a permission object."""
+
+    role: Any = None
+    id: Any = None
+    permission: Any = None
+
+
+class AlterRole(Operation, tag="alter_role", frozen=True):
+    """Replace a role's permission object (and optionally rename it)."""
+
+    id: Any = None
+    role: Any = None
+    permission: Any = None
+
+
+class DropRole(Operation, tag="drop_role", frozen=True):
+    """Delete a role no active user holds."""
+
+    id: Any = None
+
+
+class ListRoles(Operation, tag="list_roles", frozen=True):
+    """List every role."""
+
+
+class AddUser(Operation, tag="add_user", frozen=True):
+    """Create a user with a role (by role name) and a password."""
+
+    role: Any = None
+    active: Any = None
+
+
+class AlterUser(Operation, tag="alter_user", frozen=True):
+    """Change a user's password, role or active flag."""
+
+    role: Any = None
+    active: Any = None
+
+
+class DropUser(Operation, tag="drop_user", frozen=True):
+    """Delete a user."""
+
+
+class ListUsers(Operation, tag="list_users", frozen=True):
+    """List every user with their role (never a password)."""
+
+
+class UserInfo(Operation, tag="user_info", frozen=True):
+    """Describe the calling user and their role."""
+
+
+class CreateAuthenticationTokens(Operation, tag="create_authentication_tokens", frozen=True):
+    """Exchange a username and password for an operation token and a refresh token."""
+
+
+class RefreshOperationToken(Operation, tag="refresh_operation_token", frozen=True):
+    """Exchange a refresh token (in the body or as Bearer) for a new operation token."""
+
+    refresh_token: Any = None

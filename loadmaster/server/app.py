@@ -82,7 +82,8 @@ def create_app(instance: "Instance") -> Starlette:
                 # HarperDB keeps a text/plain body as a string: never an operation.
                 raise MalformedBodyError("Request body must include an 'operation' property.")
             authorization = request.headers.get("authorization")
-            result = await run_in_threadpool(instance.handle, raw, authorization)
+            client = request.client.host if request.client is not None else None
+            result = await run_in_threadpool(instance.handle, raw, authorization, client)
         except LoadmasterError as exc:
             return error_response(exc)
         except Exception:

@@ -1,0 +1,264 @@
+"""Managing users and roles: add, alter, drop, list; answered and worded as HarperDB.
+
+Each change runs inside :meth:`UserStore.changing`, which serialises check-then-write changes
+and clears the credential and token caches afterwards. No change may leave the instance
+without an active super user when it has one (HarperDB 5 refuses that too): that would lock
+every administrator out.
+"""
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from loadmaster.auth.passwords import hash_password
+from loadmaster.auth.role_validation import validate_role
+from loadmaster.auth.roles import CREATED, UPDATED, role_answer, role_in_user_info
+from loadmaster.auth.users import UserStore
+from loadmaster.errors import ConflictError, NotFoundError
+from loadmaster.models import User
+from loadmaster.storage import Condition
+
+LAST_SUPER_USER = (
+    "Rejected: this change would leave the instance with no active super_user. "
+    "Grant super_user to another active user first."
+)
+ROLE_NOT_FOUND = "Role not found"
+#: Fields of a user record never shown to anyone.
+_SECRET_FIELDS = frozenset({"password", "refresh_token"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Account:
+    username: str
+    active: bool
+    role_id: Any
+    super_user: bool
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def add_user(users: UserStore, username: str, password: str, role: str, *, active: bool) -> str:
+    """Add a user holding the role named ``role``.
+
+    Raises:
+        NotFoundError: No role has that name.
+        ConflictError: The user exists.
+    """
+    hashed = hash_password(password)
+    with users.changing():
+        found = users.roles.by_name(role)
+        if found is None:
+            raise NotFoundError(f"{role} role not found")
+        record = {"username": username, "password": hashed, "role": found["id"], "active": active}
+        if users.user_table.write([record], "insert").skipped:
+            raise ConflictError(f"User {username} already exists")
+    return f"{username} successfully added"
+
+
+def alter_user(
+    users: UserStore,
+    username: str,
+    *,
+    password: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> dict[str, Any]:
+    """Change a user's password, role (by name) or active flag.
+
+    A new password also revokes the user's refresh token.
+
+    Raises:
+        NotFoundError: No such user, or no role with that name.
+        ConflictError: The change would leave no active super user.
+    """
+    changes: dict[str, Any] = {"username": username}
+    if password is not None:
+        changes["password"] = hash_password(password)
+        changes["refresh_token"] = None
+    with users.changing():
+        record = users.user_record(username)
+        if role is not None:
+            found = users.roles.by_name(role)
+            if found is None:
+                raise NotFoundError(f"Update failed.  Requested '{role}' role not found.")
+            changes["role"] = found["id"]
+        if active is not None:
+            changes["active"] = active
+        if role is not None or active is not None:
+            new_role = changes.get("role", record.get("role"))
+            new_active = changes.get("active", record.get("active") is True)
+
+            def altered(account: _Account, permissions: dict[Any, Any]) -> _Account:
+                if account.username != username:
+                    return account
+                return _Account(
+                    username, new_active, new_role, _is_super(permissions.get(new_role))
+                )
+
+            _check_super_user_remains(users, altered)
+        users.user_table.write([changes], "update")
+    return {
+        "message": "updated 1 of 1 records",
+        "txn_time": 0,
+        "update_hashes": [username],
+        "skipped_hashes": [],
+    }
+
+
+def drop_user(users: UserStore, username: str) -> str:
+    """Delete a user.
+
+    Raises:
+        NotFoundError: No such user.
+        ConflictError: The user is the last active super user.
+    """
+    with users.changing():
+        users.user_record(username)
+        _check_super_user_remains(users, lambda a, _: None if a.username == username else a)
+        users.user_table.delete([username])
+    return f"{username} successfully deleted"
+
+
+def list_users(users: UserStore) -> list[dict[str, Any]]:
+    """Return every user with their role record, without secrets."""
+    roles = {r.get("id"): role_answer(r) for r in users.roles.all()}
+    return [_user_answer(r, roles.get(r.get("role"))) for r in users.user_table.scan()]
+
+
+def user_info(users: UserStore, user: User) -> dict[str, Any]:
+    """Describe the calling user and their role (never a password)."""
+    found = users.user_table.get([user.username])
+    active = found[0].get("active") is True if found else user.active
+    role = users.roles.get(found[0].get("role")) if found else None
+    if role is None and user.role is not None:
+        role = users.roles.get(user.role.id) or msgspec.to_builtins(user.role)
+    return {
+        "active": active,
+        "username": user.username,
+        "role": role_in_user_info(role) if role is not None else None,
+    }
+
+
+def _user_answer(record: dict[str, Any], role: dict[str, Any] | None) -> dict[str, Any]:
+    shaped: dict[str, Any] = {
+        "username": record.get("username"),
+        "active": record.get("active"),
+        "role": role,
+    }
+    for key in (UPDATED, CREATED):
+        if key in record:
+            shaped[key] = record[key]
+    for key, value in record.items():
+        if key not in shaped and key not in _SECRET_FIELDS:
+            shaped[key] = value
+    return shaped
+
+
+# -- roles ------------------------------------------------------------------------------------
+
+
+def add_role(users: UserStore, role: Any, permission: Any, role_id: Any = None) -> dict[str, Any]:
+    """Create a role; answer with its record.
+
+    Raises:
+        RolePermissionsError: The permission JSON is invalid.
+        ConflictError: A role with that name (or id) exists.
+    """
+    validate_role(users.store, role=role, role_id=role_id, permission=permission, altering=False)
+    with users.changing():
+        if users.roles.by_name(role) is not None:
+            raise ConflictError(f"A role with name '{role}' already exists")
+        new_id = role_id if role_id is not None else str(uuid.uuid4())
+        record = {"id": new_id, "role": role, "permission": permission}
+        if users.roles.table.write([record], "insert").skipped:
+            raise ConflictError(f"A role with id '{new_id}' already exists")
+    return role_answer(users.roles.get(new_id) or record)
+
+
+def alter_role(users: UserStore, role_id: Any, role: Any, permission: Any) -> dict[str, Any]:
+    """Replace a role's permission object (and rename it when ``role`` is given).
+
+    Raises:
+        RolePermissionsError: The permission JSON is invalid.
+        NotFoundError: No role has that id.
+        ConflictError: The new name is taken, or no active super user would remain.
+    """
+    validate_role(users.store, role=role, role_id=role_id, permission=permission, altering=True)
+    with users.changing():
+        existing = users.roles.get(role_id)
+        if existing is None:
+            raise NotFoundError(ROLE_NOT_FOUND)
+        if role is not None and role != existing.get("role") and users.roles.by_name(role):
+            raise ConflictError(f"A role with name '{role}' already exists")
+        super_user = _is_super(permission)
+        _check_super_user_remains(
+            users,
+            lambda a, _: (
+                dataclasses.replace(a, super_user=super_user) if a.role_id == role_id else a
+            ),
+        )
+        changes = {"id": role_id, "permission": permission}
+        if role is not None:
+            changes["role"] = role
+        users.roles.table.write([changes], "update")
+    return role_answer(users.roles.get(role_id) or {**existing, **changes})
+
+
+def drop_role(users: UserStore, role_id: Any) -> str:
+    """Delete a role that no active user holds.
+
+    Raises:
+        NotFoundError: No role has that id.
+        ConflictError: An active user holds the role.
+    """
+    with users.changing():
+        existing = users.roles.get(role_id)
+        if existing is None:
+            raise NotFoundError(ROLE_NOT_FOUND)
+        name = existing.get("role")
+        holders = users.user_table.search(
+            [Condition(attribute="role", type="equals", value=role_id)]
+        )
+        if any(h.get("active") is True for h in holders):
+            raise ConflictError(
+                f"Cannot drop role {name} as it has active user(s) tied to this role"
+            )
+        users.roles.table.delete([role_id])
+    return f"{name} successfully deleted"
+
+
+def list_roles(users: UserStore) -> list[dict[str, Any]]:
+    """Return every role record."""
+    return [role_answer(r) for r in users.roles.all()]
+
+
+# -- the last super user ----------------------------------------------------------------------
+
+
+def _is_super(permission: Any) -> bool:
+    return isinstance(permission, dict) and permission.get("super_user") is True
+
+
+def _check_super_user_remains(
+    users: UserStore, change: Callable[[_Account, dict[Any, Any]], _Account | None]
+) -> None:
+    """Refuse a change after which no active super user would exist (if one exists now)."""
+    permissions = {r.get("id"): r.get("permission") for r in users.roles.all()}
+    present = remains = False
+    for record in users.user_table.scan():
+        role_id = record.get("role")
+        account = _Account(
+            username=record["username"],
+            active=record.get("active") is True,
+            role_id=role_id,
+            super_user=_is_super(permissions.get(role_id)),
+        )
+        after = change(account, permissions)
+        present = present or (account.active and account.super_user)
+        remains = remains or (after is not None and after.active and after.super_user)
+    if present and not remains:
+        raise ConflictError(LAST_SUPER_USER)

@@ -1,0 +1,72 @@
+"""Role records in ``system.hdb_role``: lookups, and the shapes HarperDB answers them in."""
+
+from typing import Any
+
+from loadmaster.models import Role
+from loadmaster.storage import Store, Table
+
+SYSTEM = "system"
+ROLE_TABLE = "hdb_role"
+CREATED = "__createdtime__"
+UPDATED = "__updatedtime__"
+
+
+class RoleRecords:
+    """Read role records; the table is small, so name lookups scan it."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @property
+    def table(self) -> Table:
+        """Return the ``system.hdb_role`` table."""
+        return self._store.table(SYSTEM, ROLE_TABLE)
+
+    def get(self, role_id: Any) -> dict[str, Any] | None:
+        """Return a role record by id, or None."""
+        if not isinstance(role_id, str | int | float) or isinstance(role_id, bool):
+            return None
+        found = self.table.get([role_id])
+        return found[0] if found else None
+
+    def by_name(self, name: Any) -> dict[str, Any] | None:
+        """Return the role record named ``name`` (the ``role`` field), or None."""
+        for record in self.table.scan():
+            if record.get("role") == name:
+                return record
+        return None
+
+    def all(self) -> list[dict[str, Any]]:
+        """Return every role record, in id order."""
+        return list(self.table.scan())
+
+    def model(self, role_id: Any) -> Role | None:
+        """Return a role as attached to users, or None when it does not exist."""
+        record = self.get(role_id)
+        return to_model(record) if record is not None else None
+
+
+def to_model(record: dict[str, Any]) -> Role:
+    """Turn a role record into the :class:`Role` attached to an authenticated user."""
+    permission = record.get("permission")
+    return Role(
+        role=str(record.get("role")),
+        id=str(record.get("id")),
+        permission=permission if isinstance(permission, dict) else {},
+    )
+
+
+def role_answer(record: dict[str, Any]) -> dict[str, Any]:
+    """Shape a role record as add_role, alter_role and list_roles answer it."""
+    return _ordered(record, ("role", "permission", "id", UPDATED, CREATED))
+
+
+def role_in_user_info(record: dict[str, Any]) -> dict[str, Any]:
+    """Shape a role record as it appears inside user_info."""
+    return _ordered(record, ("permission", "role", "id", UPDATED, CREATED))
+
+
+def _ordered(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    shaped = {k: record[k] for k in keys if k in record}
+    shaped.update({k: v for k, v in record.items() if k not in shaped})
+    return shaped
