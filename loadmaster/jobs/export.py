@@ -3,8 +3,8 @@
 import errno
 import os
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -66,39 +66,51 @@ def _export_attributes(search: s.TableOp, table: Table) -> list[str]:
     return attributes
 
 
-def search_records(job: JobContext, search: s.TableOp) -> tuple[Iterator[Any], list[str]]:
-    """Run a search as the job's caller; return its records (streamed) and their columns."""
+class Found(NamedTuple):
+    """What an export's search found: whole records (streamed), the columns to export, and
+    the function shaping a record to exactly those columns (null-filled, in order)."""
+
+    records: Iterator[Any]
+    columns: list[str]
+    project: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def search_records(job: JobContext, search: s.TableOp) -> Found:
+    """Run a search as the job's caller; return what it found."""
     table = table_of(search, job.store)
     columns = _export_attributes(search, table)
+    project = table.projector(columns)  # also refuses unknown attributes before any output
     if isinstance(search, s.SearchByValue):
-        found: Iterator[Any] = data.value_search(search, table)
+        found: Iterator[Any] = data.value_matches(search, table)
     elif isinstance(search, s.SearchByConditions):
-        found = data.conditions_search(search, table)
+        found = data.condition_matches(search, table)
     else:
         assert isinstance(search, s.SearchByHash)  # noqa: S101 - parse_search allows only these
         ids = search.ids if search.ids is not None else search.hash_values
         if not isinstance(ids, list):
             raise InvalidRequestError("'hash_values' must be an array")
         found = iter(table.get(ids))
-    return map(table.projector(columns), found), columns
+    return Found(found, columns, project)
 
 
-def encode(
-    fmt: str, records: Iterator[Any], columns: list[str], job: JobContext
-) -> Iterator[bytes]:
-    """Encode records as a compact JSON array or CSV, counting them as progress."""
+def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
+    """Encode records as a compact JSON array or CSV, counting them as progress.
+
+    JSON needs each record shaped to the columns; the CSV writer reads the columns from whole
+    records itself (missing ones are empty cells), so it skips building those dicts.
+    """
 
     def counted() -> Iterator[Any]:
         done = 0
-        for done, record in enumerate(records, 1):
+        for done, record in enumerate(found.records, 1):
             if done % 10_000 == 0:
                 job.progress(processed=done)
             yield record
         job.progress(processed=done)
 
     if fmt == "json":
-        return iter_json_array(counted())
-    return iter_csv(counted(), columns=columns)
+        return iter_json_array(map(found.project, counted()))
+    return iter_csv(counted(), columns=found.columns, chunk_records=5000)
 
 
 def node_error(exc: OSError, syscall: str, path: str) -> str:
@@ -124,11 +136,11 @@ def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
         )
     name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
     target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
-    records, columns = search_records(job, search)
+    found = search_records(job, search)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
     try:
         with open(partial, "wb") as out:
-            for chunk in encode(fmt, records, columns, job):
+            for chunk in encode(fmt, found, job):
                 out.write(chunk)
         os.replace(partial, target)
     except OSError as exc:

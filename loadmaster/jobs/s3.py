@@ -209,13 +209,13 @@ def export_to_s3(
     fmt = check_format(op.format)
     s3 = _export_fields(op.s3)
     search = parse_search(op.search_operation)
-    records, columns = search_records(job, search)
+    found = search_records(job, search)
     client = s3_client(s3, job.settings)
     bucket, key = str(s3["bucket"]), f"{s3['key']}.{fmt}"
     upload = _Upload(client, bucket, key, _CONTENT_TYPES[fmt])
     try:
         buffer = bytearray()
-        for chunk in encode(fmt, records, columns, job):
+        for chunk in encode(fmt, found, job):
             buffer += chunk
             if len(buffer) >= part_size:
                 upload.part(bytes(buffer))

@@ -1,6 +1,6 @@
 """Records: insert, update, upsert, delete, and the NoSQL searches."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
@@ -130,23 +130,35 @@ def _page(records: Iterator[dict[str, Any]], offset: int | None, limit: int | No
     return islice(records, start, None if limit is None else start + limit)
 
 
-def value_search(
-    op: s.SearchByValue, table: Table, user: User | None = None
-) -> Iterator[dict[str, Any]]:
-    """Run a search_by_value and return projected records, streamed.
-
-    With ``user``, ``*`` is narrowed to the attributes that user's role may read.
-    """
-    attribute = require(op.search_attribute, "search_attribute")
-    if op.search_value is None:
-        raise InvalidRequestError("'search_value' is required")
+def _projector(
+    op: s.SearchByValue | s.SearchByConditions, table: Table, user: User | None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """Shape records for ``get_attributes``; with ``user``, ``*`` is narrowed to what that
+    user's role may read."""
     attributes = attributes_list(op.get_attributes)
     if user is not None:
         attributes = readable_attributes(user, table, attributes)
-    project = table.projector(attributes)
+    return table.projector(attributes)
+
+
+def value_matches(op: s.SearchByValue, table: Table) -> Iterator[dict[str, Any]]:
+    """Run a search_by_value and return the whole matching records, streamed."""
+    attribute = require(op.search_attribute, "search_attribute")
+    if op.search_value is None:
+        raise InvalidRequestError("'search_value' is required")
     found = table.search_value(str(attribute), op.search_value)
-    paged = _page(found, non_negative_int(op.offset, "offset"), non_negative_int(op.limit, "limit"))
-    return map(project, paged)
+    paged: Iterator[dict[str, Any]] = _page(
+        found, non_negative_int(op.offset, "offset"), non_negative_int(op.limit, "limit")
+    )
+    return paged
+
+
+def value_search(
+    op: s.SearchByValue, table: Table, user: User | None = None
+) -> Iterator[dict[str, Any]]:
+    """Run a search_by_value and return projected records, streamed."""
+    project = _projector(op, table, user)
+    return map(project, value_matches(op, table))
 
 
 @operation(s.SearchByValue)
@@ -204,26 +216,24 @@ def _sort(value: Any) -> list[tuple[str, bool]] | None:
     return keys
 
 
-def conditions_search(
-    op: s.SearchByConditions, table: Table, user: User | None = None
-) -> Iterator[dict[str, Any]]:
-    """Run a search_by_conditions and return projected records, streamed when unsorted.
-
-    With ``user``, ``*`` is narrowed to the attributes that user's role may read.
-    """
+def condition_matches(op: s.SearchByConditions, table: Table) -> Iterator[dict[str, Any]]:
+    """Run a search_by_conditions and return the whole matching records (streamed unsorted)."""
     conditions = parse_conditions(require(op.conditions, "conditions"))
-    attributes = attributes_list(op.get_attributes)
-    if user is not None:
-        attributes = readable_attributes(user, table, attributes)
-    project = table.projector(attributes)
-    found = table.search(
+    return table.search(
         conditions,
         _operator(op.operator),
         limit=non_negative_int(op.limit, "limit"),
         offset=non_negative_int(op.offset, "offset") or 0,
         sort=_sort(op.sort),
     )
-    return map(project, found)
+
+
+def conditions_search(
+    op: s.SearchByConditions, table: Table, user: User | None = None
+) -> Iterator[dict[str, Any]]:
+    """Run a search_by_conditions and return projected records, streamed when unsorted."""
+    project = _projector(op, table, user)
+    return map(project, condition_matches(op, table))
 
 
 @operation(s.SearchByConditions)
