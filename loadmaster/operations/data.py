@@ -19,23 +19,9 @@ from loadmaster.operations.checks import (
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation
 from loadmaster.storage import Condition, ConditionGroup, Table
+from loadmaster.storage.conditions import CONDITION_TYPES
 
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
-
-SEARCH_TYPES = frozenset(
-    {
-        "equals",
-        "contains",
-        "starts_with",
-        "ends_with",
-        "greater_than",
-        "greater_than_equal",
-        "less_than",
-        "less_than_equal",
-        "between",
-        "not_equal",
-    }
-)
 
 
 def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: s.Action) -> Any:
@@ -185,9 +171,9 @@ def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
         if not isinstance(attribute, str) or attribute == "":
             raise InvalidRequestError("'search_attribute' is required")
         kind = item.get("search_type")
-        if kind not in SEARCH_TYPES:
+        if kind not in CONDITION_TYPES:
             raise InvalidRequestError(
-                f"'search_type' must be one of [{', '.join(sorted(SEARCH_TYPES))}]"
+                f"'search_type' must be one of [{', '.join(sorted(CONDITION_TYPES))}]"
             )
         if "search_value" not in item:
             raise InvalidRequestError("'search_value' is required")
