@@ -74,11 +74,12 @@ def _start_worker() -> "subprocess.Popen[bytes]":
 
 def _commit(target: Table, reply: parse_worker.Reply, action: str) -> int:
     if reply.prepared is not None:
+        prepared = parse_worker.from_wire(reply.prepared)
         try:
-            return target.apply(reply.prepared)
+            return target.apply(prepared)
         except StaleLayoutError:
             # Another writer added attributes meanwhile: write this batch the general way.
-            decoded = [msgspec.msgpack.decode(v) for v in reply.prepared.values]
+            decoded = [msgspec.msgpack.decode(v) for v in prepared.values]
             records = [{k: v for k, v in r.items() if k not in _TIMESTAMPS} for r in decoded]
             return len(target.write(records, "insert").written)
     if reply.records is None:

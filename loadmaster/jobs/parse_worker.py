@@ -35,11 +35,68 @@ class Options(msgspec.Struct, kw_only=True):
     column_types: dict[str, str]
 
 
+#: Keys per separately decoded piece of a batch: the job's thread holds the GIL while it
+#: decodes, and 800,000 keys in one call would stall API answers for ~40 ms.
+PIECE = 16_384
+
+
+class WireBatch(msgspec.Struct, kw_only=True):
+    """A :class:`PreparedBatch` as sent: its key lists cut into separately encoded pieces."""
+
+    new_attributes: list[tuple[str, int]]
+    used_attributes: list[tuple[str, int]]
+    ts: float
+    records: int
+    keys: list[msgspec.Raw]
+    values: list[msgspec.Raw]
+    index_keys: list[msgspec.Raw]
+    index_pks: list[msgspec.Raw]
+
+
+def _pieces(items: list[bytes]) -> list[msgspec.Raw]:
+    return [msgspec.Raw(_encode(items[i : i + PIECE])) for i in range(0, len(items), PIECE)]
+
+
+def _joined(pieces: list[msgspec.Raw]) -> list[bytes]:
+    items: list[bytes] = []
+    for piece in pieces:
+        items += _decode_keys(piece)
+    return items
+
+
+def to_wire(batch: PreparedBatch) -> WireBatch:
+    """Cut a prepared batch into pieces for sending."""
+    return WireBatch(
+        new_attributes=batch.new_attributes,
+        used_attributes=batch.used_attributes,
+        ts=batch.ts,
+        records=batch.records,
+        keys=_pieces(batch.keys),
+        values=_pieces(batch.values),
+        index_keys=_pieces(batch.index_keys),
+        index_pks=_pieces(batch.index_pks),
+    )
+
+
+def from_wire(wire: WireBatch) -> PreparedBatch:
+    """Decode a sent batch piece by piece (other threads run between the pieces)."""
+    return PreparedBatch(
+        new_attributes=wire.new_attributes,
+        used_attributes=wire.used_attributes,
+        ts=wire.ts,
+        records=wire.records,
+        keys=_joined(wire.keys),
+        values=_joined(wire.values),
+        index_keys=_joined(wire.index_keys),
+        index_pks=_joined(wire.index_pks),
+    )
+
+
 class Reply(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One answer of the worker: a batch, the end, or an error."""
 
     kind: str  # "batch" | "done" | "error"
-    prepared: PreparedBatch | None = None
+    prepared: WireBatch | None = None
     #: Records as parsed (msgpack), when the batch needs the general write path.
     records: bytes | None = None
     rows: int = 0
@@ -53,6 +110,7 @@ class SourceAbortedError(Exception):
 
 _encode = msgspec.msgpack.Encoder().encode
 _encode_records = _encode
+_decode_keys = msgspec.msgpack.Decoder(list[bytes]).decode
 
 
 def _chunks(inbox: IO[bytes]) -> Iterator[bytes]:
@@ -91,7 +149,7 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
                 prepare_inserts(options.layout, batch, time.time() * 1000) if inserts else None
             )
             if prepared is not None:
-                reply = Reply(kind="batch", prepared=prepared, rows=len(batch))
+                reply = Reply(kind="batch", prepared=to_wire(prepared), rows=len(batch))
             else:
                 reply = Reply(kind="batch", records=_encode_records(batch), rows=len(batch))
             send(reply)
