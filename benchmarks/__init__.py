@@ -1,0 +1,1 @@
+"""The loadmaster benchmark harness: ``python -m benchmarks [SCENARIO ...]`` (see README.md)."""
