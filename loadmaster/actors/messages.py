@@ -1,5 +1,6 @@
 """Messages between the job actors: frozen Structs, each naming sender, receiver and reply."""
 
+from concurrent.futures import Future
 from typing import Any
 
 import msgspec
@@ -12,7 +13,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StartJob(Message, frozen=True):
-    """Front door → JobSupervisor, by ask. Reply: the new job's id."""
+    """Front door → JobSupervisor, by ask. Reply: the new job's id and a future resolved
+    once its record is on disk."""
 
     type: str
     user: User
@@ -32,17 +34,12 @@ class RunJob(Message, frozen=True):
     """JobSupervisor → JobActor, by tell, once the record is IN_PROGRESS. No reply."""
 
 
-class CreateJob(Message, frozen=True):
-    """JobSupervisor → JobRegistry, by ask. Persists the CREATED record. Reply: None."""
+class RecordJob(Message, frozen=True):
+    """JobSupervisor → JobRegistry, by tell: a new IN_PROGRESS record. ``persisted`` is
+    resolved once the record is on disk (group-committed with others)."""
 
     record: dict[str, Any]
-
-
-class MarkStarted(Message, frozen=True):
-    """JobSupervisor → JobRegistry, by ask. Sets IN_PROGRESS and start_datetime. Reply: None."""
-
-    job_id: str
-    start_datetime: int
+    persisted: Future[None]
 
 
 class JobProgress(Message, frozen=True):

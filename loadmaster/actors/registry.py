@@ -3,19 +3,13 @@
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import msgspec
 import pykka
 
-from loadmaster.actors.messages import (
-    CreateJob,
-    GetJob,
-    JobFinished,
-    JobProgress,
-    MarkStarted,
-    SearchJobs,
-)
+from loadmaster.actors.messages import GetJob, JobFinished, JobProgress, RecordJob, SearchJobs
 from loadmaster.jobs.dates import to_iso_utc
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store, Table
@@ -26,6 +20,10 @@ SYSTEM = "system"
 JOB_TABLE = "hdb_job"
 #: Progress of a running job is written at most this often; the final state always is.
 PROGRESS_WRITE_INTERVAL = 0.5
+#: Dirty records are written when the inbox is empty, or at the latest when this many have
+#: piled up or the oldest has waited this long (a steady stream of messages never empties it).
+FLUSH_RECORDS = 512
+FLUSH_DELAY = 0.05
 COUNTERS = ("processed", "total", "bytes_read", "bytes_total")
 _RUNNING_ORDER = ("id", "type", "start_datetime", "created_datetime", "status", "user")
 _FINISHED_ORDER = (
@@ -89,8 +87,11 @@ def search_view(record: dict[str, Any]) -> dict[str, Any]:
 class JobRegistry(pykka.ThreadingActor):
     """Owns job records: persists them, coalesces progress, answers get_job and searches.
 
-    Running jobs are also kept in memory, so their live counters are answered without a disk
-    read and written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
+    Writes are group-committed: a message that changes a record only marks it dirty, and the
+    dirty records are written in one transaction once the inbox is empty (or enough have
+    piled up), so a burst of submits costs a few fsyncs, not one per job. Running jobs are
+    kept in memory, so their live counters are answered without a disk read; their progress
+    is written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
     """
 
     def __init__(self, store: Store, on_finished: Callable[[str], None] = lambda _: None) -> None:
@@ -99,6 +100,10 @@ class JobRegistry(pykka.ThreadingActor):
         self._table = job_table(store)
         self._live: dict[str, dict[str, Any]] = {}
         self._written_at: dict[str, float] = {}
+        self._dirty: dict[str, None] = {}
+        self._acks: list[Future[None]] = []
+        self._finished: list[str] = []
+        self._dirty_since = 0.0
 
     def on_start(self) -> None:
         """Settle jobs that an earlier process left unfinished (spec §2.6)."""
@@ -128,15 +133,26 @@ class JobRegistry(pykka.ThreadingActor):
         )
         log.warning("settled %d interrupted job(s) as ERROR", len(orphans))
 
+    def on_stop(self) -> None:
+        """Write whatever is still dirty."""
+        self._flush()
+
     def on_receive(self, message: Any) -> Any:
-        """Handle one message; never let an error stop the registry."""
+        """Handle one message, then flush if nothing else is waiting; never stop on an error."""
         try:
             return self._handle(message)
         except Exception:
-            if isinstance(message, (GetJob, SearchJobs, CreateJob, MarkStarted)):
+            if isinstance(message, (GetJob, SearchJobs)):
                 raise  # an ask: the error travels back to the asker and the actor lives
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
+        finally:
+            if self._dirty and (
+                self.actor_inbox.empty()
+                or len(self._dirty) >= FLUSH_RECORDS
+                or time.monotonic() - self._dirty_since >= FLUSH_DELAY
+            ):
+                self._flush()
 
     def _handle(self, message: Any) -> Any:
         match message:
@@ -147,38 +163,62 @@ class JobRegistry(pykka.ThreadingActor):
             case GetJob(job_id=job_id):
                 return self._get(job_id)
             case SearchJobs(from_ms=from_ms, to_ms=to_ms):
+                self._flush()
                 return self._search(from_ms, to_ms)
-            case CreateJob(record=record):
+            case RecordJob(record=record, persisted=persisted):
                 self._live[record["id"]] = dict(record)
-                self._table.write([record], "insert")
-            case MarkStarted(job_id=job_id, start_datetime=start):
-                self._live[job_id].update(status=JobStatus.IN_PROGRESS.value, start_datetime=start)
-                self._write(job_id)
+                self._mark(record["id"])
+                self._acks.append(persisted)
             case _:
                 log.warning("job registry ignored unknown message %r", message)
         return None
 
-    def _write(self, job_id: str) -> None:
-        self._table.write([self._live[job_id]], "upsert")
-        self._written_at[job_id] = time.monotonic()
+    def _mark(self, job_id: str) -> None:
+        if not self._dirty:
+            self._dirty_since = time.monotonic()
+        self._dirty[job_id] = None
+
+    def _flush(self) -> None:
+        """Write every dirty record in one transaction, then acknowledge and notify."""
+        if not self._dirty:
+            return
+        records = [self._live[job_id] for job_id in self._dirty]
+        acks, finished = self._acks, self._finished
+        self._dirty, self._acks, self._finished = {}, [], []
+        try:
+            self._table.write(records, "upsert")
+        except Exception as exc:
+            for ack in acks:
+                ack.set_exception(exc)
+            raise
+        now = time.monotonic()
+        for record in records:
+            self._written_at[record["id"]] = now
+        for ack in acks:
+            ack.set_result(None)
+        for job_id in finished:
+            self._live.pop(job_id, None)
+            self._written_at.pop(job_id, None)
+            self._on_finished(job_id)
 
     def _progress(self, job_id: str, counters: dict[str, int]) -> None:
         live = self._live.get(job_id)
-        if live is None:
+        if live is None or live.get("status") in FINISHED:
             return
         live.update(counters)
         if time.monotonic() - self._written_at.get(job_id, 0.0) >= PROGRESS_WRITE_INTERVAL:
-            self._write(job_id)
+            self._mark(job_id)
 
     def _finish(self, done: JobFinished) -> None:
         job_id = done.job_id
-        live = self._live.pop(job_id, None)
-        self._written_at.pop(job_id, None)
+        live = self._live.get(job_id)
         if live is None:
             found = self._table.get([job_id])
             if not found or found[0].get("status") in FINISHED:
                 return  # unknown, or already settled (e.g. at shutdown): the first end wins
-            live = found[0]
+            live = self._live[job_id] = found[0]
+        elif live.get("status") in FINISHED:
+            return
         live.update(done.counters)
         live.update(
             status=done.status.value,
@@ -188,8 +228,8 @@ class JobRegistry(pykka.ThreadingActor):
         )
         if done.result is not msgspec.UNSET:
             live["result"] = done.result
-        self._table.write([live], "upsert")
-        self._on_finished(job_id)
+        self._mark(job_id)
+        self._finished.append(job_id)
 
     def _get(self, job_id: str) -> dict[str, Any] | None:
         live = self._live.get(job_id)

@@ -3,19 +3,13 @@
 import logging
 import threading
 import uuid
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import pykka
 
 from loadmaster.actors.job import JobActor
-from loadmaster.actors.messages import (
-    CreateJob,
-    JobEnded,
-    JobFinished,
-    MarkStarted,
-    RunJob,
-    StartJob,
-)
+from loadmaster.actors.messages import JobEnded, JobFinished, RecordJob, RunJob, StartJob
 from loadmaster.actors.registry import interrupted_message, now_ms
 from loadmaster.jobs.context import JobContext
 from loadmaster.models import JobStatus
@@ -25,8 +19,6 @@ if TYPE_CHECKING:
     from loadmaster.storage import Store
 
 log = logging.getLogger(__name__)
-
-ASK_TIMEOUT = 10.0
 
 
 class _Running:
@@ -58,19 +50,23 @@ class JobSupervisor(pykka.ThreadingActor):
                 self._running.pop(job_id, None)
         return None
 
-    def _start(self, start: StartJob) -> str:
+    def _start(self, start: StartJob) -> tuple[str, "Future[None]"]:
         job_id = str(uuid.uuid4())
-        created = now_ms()
+        started = now_ms()
+        # HarperDB writes CREATED and at once IN_PROGRESS, and clients only ever see the
+        # latter; one record, written once, says the same.
         record = {
             "id": job_id,
             "type": start.type,
             "user": start.user.username,
-            "status": JobStatus.CREATED.value,
-            "created_datetime": created,
-            "start_datetime": created,
+            "status": JobStatus.IN_PROGRESS.value,
+            "created_datetime": started,
+            "start_datetime": started,
             "request": start.request,
         }
-        self._registry.ask(CreateJob(record=record), timeout=ASK_TIMEOUT)
+        persisted: Future[None] = Future()
+        # Told before the job can run, so the registry has the record before any progress.
+        self._registry.tell(RecordJob(record=record, persisted=persisted))
         context = JobContext(
             job_id=job_id, store=self._store, settings=self._settings, user=start.user
         )
@@ -78,9 +74,8 @@ class JobSupervisor(pykka.ThreadingActor):
             context=context, run=start.run, registry=self._registry, supervisor=self.actor_ref
         )
         self._running[job_id] = _Running(ref, context.cancelled)
-        self._registry.ask(MarkStarted(job_id=job_id, start_datetime=now_ms()), timeout=ASK_TIMEOUT)
         ref.tell(RunJob())
-        return job_id
+        return job_id, persisted
 
     def running(self) -> list[str]:
         """Return the ids of jobs still running, in start order."""

@@ -11,7 +11,7 @@ import pykka
 from loadmaster.actors.messages import GetJob, SearchJobs, StartJob
 from loadmaster.actors.registry import JobRegistry
 from loadmaster.actors.supervisor import JobSupervisor
-from loadmaster.errors import ServiceUnavailableError
+from loadmaster.errors import ServerError, ServiceUnavailableError
 from loadmaster.jobs.context import JobContext
 from loadmaster.models import FINISHED, User
 
@@ -96,11 +96,21 @@ class JobSystem:
         request: dict[str, Any],
         run: Callable[[JobContext], Any],
     ) -> str:
-        """Start a job and return its id once its record is IN_PROGRESS."""
-        job_id: str = self._ask(
+        """Start a job and return its id once its IN_PROGRESS record is on disk.
+
+        Raises:
+            ServerError: The record could not be written (HarperDB's wording).
+        """
+        job_id, persisted = self._ask(
             self._supervisor, StartJob(type=type, user=user, request=request, run=run)
         )
-        return job_id
+        try:
+            persisted.result(timeout=self._settings.ask_timeout)
+        except TimeoutError as exc:
+            raise ServiceUnavailableError("The job system did not answer in time") from exc
+        except Exception as exc:
+            raise ServerError(f"There was an error executing job: {exc}") from exc
+        return str(job_id)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return a job record as get_job shows it, or None."""
