@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: Operation and refresh token lifetimes, in seconds.
     operation_token_ttl: int = 86_400
     refresh_token_ttl: int = 30 * 86_400
+    #: Jobs run at once; later ones wait in submit order (their records say IN_PROGRESS).
+    max_running_jobs: int = 8
     #: Seconds a running job gets at shutdown to stop before it is settled as ERROR.
     job_stop_grace: float = 10.0
     #: Parse CSV loads of at least this many bytes (or of unknown size) in a worker process

@@ -3,6 +3,8 @@
 import logging
 import threading
 import uuid
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,8 @@ class JobSupervisor(pykka.ThreadingActor):
         self._store = store
         self._settings = settings
         self._running: dict[str, _Running] = {}
+        #: Jobs waiting for a free slot (their records already say IN_PROGRESS).
+        self._queued: deque[tuple[JobContext, Callable[[JobContext], Any]]] = deque()
 
     def on_receive(self, message: Any) -> Any:
         """Start a job (ask) or forget one that ended (tell)."""
@@ -48,6 +52,7 @@ class JobSupervisor(pykka.ThreadingActor):
                 return self._start(message)
             case JobEnded(job_id=job_id):
                 self._running.pop(job_id, None)
+                self._start_queued()
         return None
 
     def _start(self, start: StartJob) -> tuple[str, "Future[None]"]:
@@ -70,19 +75,32 @@ class JobSupervisor(pykka.ThreadingActor):
         context = JobContext(
             job_id=job_id, store=self._store, settings=self._settings, user=start.user
         )
-        ref = JobActor.start(
-            context=context, run=start.run, registry=self._registry, supervisor=self.actor_ref
-        )
-        self._running[job_id] = _Running(ref, context.cancelled)
-        ref.tell(RunJob())
+        self._queued.append((context, start.run))
+        self._start_queued()
         return job_id, persisted
+
+    def _start_queued(self) -> None:
+        """Start queued jobs, oldest first, while fewer than the limit run."""
+        while self._queued and len(self._running) < self._settings.max_running_jobs:
+            context, run = self._queued.popleft()
+            ref = JobActor.start(
+                context=context, run=run, registry=self._registry, supervisor=self.actor_ref
+            )
+            self._running[context.job_id] = _Running(ref, context.cancelled)
+            ref.tell(RunJob())
 
     def running(self) -> list[str]:
         """Return the ids of jobs still running, in start order."""
         return list(self._running)
 
     def on_stop(self) -> None:
-        """Stop running jobs, newest first; settle any that will not stop as ERROR."""
+        """Settle queued jobs; stop running ones, newest first, settling any that will not."""
+        interrupted = interrupted_message("the server shut down before it finished")
+        for context, _ in self._queued:
+            self._registry.tell(
+                JobFinished(job_id=context.job_id, status=JobStatus.ERROR, message=interrupted)
+            )
+        self._queued.clear()
         for running in self._running.values():
             running.cancelled.set()
         for job_id, running in reversed(list(self._running.items())):
@@ -91,10 +109,6 @@ class JobSupervisor(pykka.ThreadingActor):
             except pykka.Timeout:
                 log.warning("job %s did not stop in time; settling it as ERROR", job_id)
                 self._registry.tell(
-                    JobFinished(
-                        job_id=job_id,
-                        status=JobStatus.ERROR,
-                        message=interrupted_message("the server shut down before it finished"),
-                    )
+                    JobFinished(job_id=job_id, status=JobStatus.ERROR, message=interrupted)
                 )
         self._running.clear()

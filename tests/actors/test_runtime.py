@@ -246,3 +246,61 @@ def test_search_jobs_by_start_date(tmp_path: Path) -> None:
                 {"operation": "search_jobs_by_start_date", "from_date": "2020", "to_date": 5}
             )
         assert caught.value.message.endswith("'to' date, must be in ISO-8601 format (YYYY-MM-DD)")
+
+
+def test_jobs_beyond_the_limit_wait_their_turn(store: Store, tmp_path: Path) -> None:
+    settings = Settings(data=tmp_path / "data", job_stop_grace=0.5, max_running_jobs=1)
+    release = threading.Event()
+    started: list[str] = []
+
+    def first(job: JobContext) -> str:
+        started.append("first")
+        assert release.wait(10)
+        return "first done"
+
+    def second(job: JobContext) -> str:
+        started.append("second")
+        return "second done"
+
+    system = JobSystem(store, settings)
+    system.start()
+    try:
+        one, two = submit(system, first), submit(system, second)
+        queued = system.get(two)
+        assert queued is not None
+        assert queued["status"] == "IN_PROGRESS"
+        assert started in ([], ["first"])  # the second may not start while the first runs
+        release.set()
+        record = system.wait(two, 10)
+        assert record is not None
+        assert record["message"] == "second done"
+        assert started == ["first", "second"]
+        done = system.get(one)
+        assert done is not None
+        assert done["message"] == "first done"
+    finally:
+        release.set()
+        system.stop()
+
+
+def test_shutdown_settles_queued_jobs(store: Store, tmp_path: Path) -> None:
+    settings = Settings(data=tmp_path / "data", job_stop_grace=0.5, max_running_jobs=1)
+    running = threading.Event()
+
+    def blocker(job: JobContext) -> str:
+        running.set()
+        job.cancelled.wait(10)
+        job.check_cancelled()
+        return "unreachable"
+
+    system = JobSystem(store, settings)
+    system.start()
+    try:
+        submit(system, blocker)
+        assert running.wait(10)
+        waiting = submit(system, lambda job: "never ran")
+    finally:
+        system.stop()
+    (record,) = job_table(store).get([waiting])
+    assert record["status"] == "ERROR"
+    assert record["message"].startswith("Job was interrupted: the server shut down")
