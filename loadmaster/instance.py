@@ -11,16 +11,19 @@ from loadmaster.auth.users import UserStore
 from loadmaster.errors import (
     InvalidJSONError,
     InvalidRequestError,
+    LoadmasterError,
     MalformedBodyError,
     ServerError,
 )
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
 from loadmaster.operations.context import Context
+from loadmaster.operations.schema import GetJob
 from loadmaster.server.auth import (
     TOKEN_OPERATIONS,
     authenticate,
     authenticate_token_request,
+    cached_caller,
 )
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
     from loadmaster.server.serve import BackgroundServer
 
 log = logging.getLogger(__name__)
+
+
+#: Returned by :meth:`Instance.handle_inline` when the request must take the general path.
+NOT_INLINE: Any = object()
 
 
 class Instance:
@@ -88,6 +95,30 @@ class Instance:
             TimeoutError: The job did not end in time.
         """
         return self.jobs.wait(job_id, timeout)
+
+    def handle_inline(self, raw: bytes, authorization: str | None) -> Any:
+        """Answer a ``get_job`` at once when that cannot block; else return ``NOT_INLINE``.
+
+        get_job reads the registry's published records (never waiting on a lock or the
+        disk), and a caller whose Basic credentials are cached needs no hashing: answering
+        on the event loop then skips the hand-off to a worker thread, which costs as much as
+        the lookup itself. Anything else, including every error, goes the general way.
+        """
+        if b"get_job" not in raw:
+            return NOT_INLINE
+        user = cached_caller(self.users, authorization)
+        if user is None:
+            return NOT_INLINE
+        try:
+            op = dispatch.decode(raw)
+        except LoadmasterError:
+            return NOT_INLINE
+        if not isinstance(op, GetJob):
+            return NOT_INLINE
+        try:
+            return dispatch.execute(op, self.context(user))
+        except LoadmasterError:
+            return NOT_INLINE
 
     def handle(self, raw: bytes, authorization: str | None, client: str | None = None) -> Any:
         """Decode, authenticate and run one HTTP request body; return its answer body.

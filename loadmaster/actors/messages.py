@@ -59,10 +59,9 @@ class JobFinished(Message, frozen=True):
     counters: dict[str, int] = msgspec.field(default_factory=dict)
 
 
-class GetJob(Message, frozen=True):
-    """Front door → JobRegistry, by ask. Reply: the record as get_job shows it, or None."""
-
-    job_id: str
+class AwaitReady(Message, frozen=True):
+    """JobSystem → JobRegistry, by ask, once at start. Reply: None, after start-up settling
+    (pykka runs ``on_start`` before any message)."""
 
 
 class SearchJobs(Message, frozen=True):

@@ -9,7 +9,13 @@ from typing import Any
 import msgspec
 import pykka
 
-from loadmaster.actors.messages import GetJob, JobFinished, JobProgress, RecordJob, SearchJobs
+from loadmaster.actors.messages import (
+    AwaitReady,
+    JobFinished,
+    JobProgress,
+    RecordJob,
+    SearchJobs,
+)
 from loadmaster.jobs.dates import to_iso_utc
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store, Table
@@ -84,8 +90,27 @@ def search_view(record: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def read_job(live: dict[str, dict[str, Any]], table: Table, job_id: str) -> dict[str, Any] | None:
+    """Return a job as get_job shows it, from the registry's live records or from disk.
+
+    Safe from any thread and never blocks: LMDB readers do not wait for writers.
+    """
+    record = live.get(job_id)
+    if record is None:
+        found = table.get([job_id])
+        if not found:
+            return None
+        record = found[0]
+    return get_job_view(record)
+
+
 class JobRegistry(pykka.ThreadingActor):
     """Owns job records: persists them, coalesces progress, answers get_job and searches.
+
+    ``live`` holds the records of running jobs (and of finished ones until written); it is
+    shared with :func:`read_job`, which reads it from other threads without a message: the
+    registry only ever replaces a record's fields in single ``dict.update`` calls, and drops a
+    finished record only after it is on disk.
 
     Writes are group-committed: a message that changes a record only marks it dirty, and the
     dirty records are written in one transaction once the inbox is empty (or enough have
@@ -94,11 +119,16 @@ class JobRegistry(pykka.ThreadingActor):
     is written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
     """
 
-    def __init__(self, store: Store, on_finished: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        live: dict[str, dict[str, Any]],
+        on_finished: Callable[[str], None] = lambda _: None,
+    ) -> None:
         super().__init__()
         self._on_finished = on_finished
         self._table = job_table(store)
-        self._live: dict[str, dict[str, Any]] = {}
+        self._live = live
         self._written_at: dict[str, float] = {}
         self._dirty: dict[str, None] = {}
         self._acks: list[Future[None]] = []
@@ -142,7 +172,7 @@ class JobRegistry(pykka.ThreadingActor):
         try:
             return self._handle(message)
         except Exception:
-            if isinstance(message, (GetJob, SearchJobs)):
+            if isinstance(message, (SearchJobs, AwaitReady)):
                 raise  # an ask: the error travels back to the asker and the actor lives
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
@@ -160,8 +190,6 @@ class JobRegistry(pykka.ThreadingActor):
                 self._progress(job_id, counters)
             case JobFinished():
                 self._finish(message)
-            case GetJob(job_id=job_id):
-                return self._get(job_id)
             case SearchJobs(from_ms=from_ms, to_ms=to_ms):
                 self._flush()
                 return self._search(from_ms, to_ms)
@@ -169,6 +197,8 @@ class JobRegistry(pykka.ThreadingActor):
                 self._live[record["id"]] = dict(record)
                 self._mark(record["id"])
                 self._acks.append(persisted)
+            case AwaitReady():
+                pass
             case _:
                 log.warning("job registry ignored unknown message %r", message)
         return None
@@ -230,13 +260,6 @@ class JobRegistry(pykka.ThreadingActor):
             live["result"] = done.result
         self._mark(job_id)
         self._finished.append(job_id)
-
-    def _get(self, job_id: str) -> dict[str, Any] | None:
-        live = self._live.get(job_id)
-        if live is not None:
-            return get_job_view(live)
-        found = self._table.get([job_id])
-        return get_job_view(found[0]) if found else None
 
     def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
         rows = self._table.search(

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
-from loadmaster.actors.messages import GetJob, SearchJobs, StartJob
-from loadmaster.actors.registry import JobRegistry
+from loadmaster.actors.messages import AwaitReady, SearchJobs, StartJob
+from loadmaster.actors.registry import JobRegistry, job_table, read_job
 from loadmaster.actors.supervisor import JobSupervisor
 from loadmaster.errors import ServerError, ServiceUnavailableError
 from loadmaster.jobs.context import JobContext
@@ -33,11 +33,17 @@ class JobSystem:
         self._registry: pykka.ActorRef[Any] | None = None
         self._supervisor: pykka.ActorRef[Any] | None = None
         self._finished = threading.Condition()
+        #: Shared with the registry, which alone writes it (see JobRegistry).
+        self._live: dict[str, dict[str, Any]] = {}
+        self._table = job_table(store)
         self._generation = 0
 
     def start(self) -> None:
         """Start the registry (which settles interrupted jobs), then the supervisor."""
-        self._registry = JobRegistry.start(self._store, self._notify)
+        self._registry = JobRegistry.start(self._store, self._live, self._notify)
+        # Jobs are read without asking the registry: wait until it has settled interrupted
+        # ones, so that no reader sees them as still running.
+        self._ask(self._registry, AwaitReady())
         self._supervisor = JobSupervisor.start(
             registry=self._registry, store=self._store, settings=self._settings
         )
@@ -114,8 +120,7 @@ class JobSystem:
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return a job record as get_job shows it, or None."""
-        result: dict[str, Any] | None = self._ask(self._registry, GetJob(job_id=job_id))
-        return result
+        return read_job(self._live, self._table, job_id)
 
     def search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
         """Return the jobs with ``from_ms < start_datetime < to_ms``, oldest first."""

@@ -174,6 +174,18 @@ class UserStore:
 
     # -- credentials --------------------------------------------------------------------------
 
+    def cached(self, username: str, password: str) -> User | None:
+        """Return the user of credentials verified before and unchanged since, else None.
+
+        Never hashes, reads storage or sleeps, so it may run on an event loop.
+        """
+        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        with self._lock:
+            cached = self._verified.get(digest)
+            if cached is not None and cached[2] == self._generation:
+                return cached[0]
+        return None
+
     def authenticate(self, username: str, password: str, client: str | None = None) -> User:
         """Return the user these credentials belong to.
 

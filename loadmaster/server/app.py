@@ -17,6 +17,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.instance import NOT_INLINE
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -82,8 +83,10 @@ def create_app(instance: "Instance") -> Starlette:
                 # HarperDB keeps a text/plain body as a string: never an operation.
                 raise MalformedBodyError("Request body must include an 'operation' property.")
             authorization = request.headers.get("authorization")
-            client = request.client.host if request.client is not None else None
-            result = await run_in_threadpool(instance.handle, raw, authorization, client)
+            result = instance.handle_inline(raw, authorization)
+            if result is NOT_INLINE:
+                client = request.client.host if request.client is not None else None
+                result = await run_in_threadpool(instance.handle, raw, authorization, client)
         except LoadmasterError as exc:
             return error_response(exc)
         except Exception:

@@ -93,6 +93,21 @@ def _bearer(authorization: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
+def cached_caller(users: UserStore, authorization: str | None) -> User | None:
+    """Return the caller of a Basic header whose credentials are cached, else None.
+
+    Cheap and non-blocking: anything else (tokens, unverified or wrong credentials) is left
+    to :func:`authenticate` on a worker thread.
+    """
+    if not authorization or authorization[:6].lower() != "basic ":
+        return None
+    try:
+        username, password = _basic(authorization[6:].strip())
+    except AuthenticationError:
+        return None
+    return users.cached(username, password)
+
+
 def _basic(value: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value, validate=True).decode()
