@@ -3,6 +3,7 @@
 import base64
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pykka
 import pytest
@@ -19,6 +20,16 @@ def basic(username: str, password: str) -> str:
 
 
 ADMIN_AUTH = basic("HDB_ADMIN", ADMIN_PASSWORD)
+
+
+def run_job(instance: Instance, **body: Any) -> dict[str, Any]:
+    """Submit a job operation, check HarperDB's answer, wait for the end; return the record."""
+    answer = instance.operation(dict(body))
+    assert answer["message"] == f"Starting job with id {answer['job_id']}"
+    assert answer["message"].split(" ")[4] == answer["job_id"]
+    record = instance.wait_for_job(answer["job_id"], timeout=60)
+    assert record is not None
+    return record
 
 
 @pytest.fixture(autouse=True)

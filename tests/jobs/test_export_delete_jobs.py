@@ -13,13 +13,7 @@ import pytest
 from loadmaster.errors import InvalidRequestError
 from loadmaster.instance import Instance
 from loadmaster.jobs.dates import to_iso_utc
-
-
-def run_job(instance: Instance, **body: Any) -> dict[str, Any]:
-    answer = instance.operation(dict(body))
-    record = instance.wait_for_job(answer["job_id"], timeout=30)
-    assert record is not None
-    return record
+from tests.conftest import run_job
 
 
 @pytest.fixture

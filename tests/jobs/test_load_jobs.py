@@ -7,15 +7,7 @@ import pytest
 
 from loadmaster.errors import InvalidRequestError, LoadmasterError
 from loadmaster.instance import Instance
-
-
-def run_job(instance: Instance, **body: Any) -> dict[str, Any]:
-    answer = instance.operation(dict(body))
-    assert answer["message"] == f"Starting job with id {answer['job_id']}"
-    assert answer["message"].split(" ")[4] == answer["job_id"]
-    record = instance.wait_for_job(answer["job_id"], timeout=30)
-    assert record is not None
-    return record
+from tests.conftest import run_job
 
 
 def rows(instance: Instance, table: str = "t", **extra: Any) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -11,14 +10,8 @@ import loadmaster
 from loadmaster.instance import Instance
 from loadmaster.jobs.context import JobCancelledError
 from loadmaster.jobs.parallel_load import commit_batches
+from tests.conftest import run_job
 from tests.remote_fixtures import make_job
-
-
-def run_job(db: Instance, **body: Any) -> dict[str, Any]:
-    answer = db.operation(dict(body))
-    record = db.wait_for_job(answer["job_id"], timeout=60)
-    assert record is not None
-    return record
 
 
 def everything(db: Instance, table: str) -> list[str]:
