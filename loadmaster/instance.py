@@ -16,9 +16,8 @@ from loadmaster.errors import (
     ServerError,
 )
 from loadmaster.models import EMBEDDED_USER, User
-from loadmaster.operations import dispatch
+from loadmaster.operations import dispatch, schema
 from loadmaster.operations.context import Context
-from loadmaster.operations.schema import GetJob
 from loadmaster.server.auth import (
     TOKEN_OPERATIONS,
     authenticate,
@@ -36,6 +35,22 @@ log = logging.getLogger(__name__)
 
 #: Returned by :meth:`Instance.handle_inline` when the request must take the general path.
 NOT_INLINE: Any = object()
+#: Operations answered on the event loop (see :meth:`Instance.handle_inline`); a body bigger
+#: than ``INLINE_MAX_BODY`` (a csv_data_load with its data) is decoded on a worker thread.
+INLINE_OPERATIONS = frozenset(
+    {
+        schema.GetJob,
+        schema.CsvDataLoad,
+        schema.CsvFileLoad,
+        schema.CsvUrlLoad,
+        schema.ImportFromS3,
+        schema.DeleteRecordsBefore,
+        schema.DeleteFilesBefore,
+        schema.ExportLocal,
+        schema.ExportToS3,
+    }
+)
+INLINE_MAX_BODY = 64 << 10
 
 
 class Instance:
@@ -97,14 +112,16 @@ class Instance:
         return self.jobs.wait(job_id, timeout)
 
     def handle_inline(self, raw: bytes, authorization: str | None) -> Any:
-        """Answer a ``get_job`` at once when that cannot block; else return ``NOT_INLINE``.
+        """Start a request on the event loop when that cannot block; else ``NOT_INLINE``.
 
-        get_job reads the registry's published records (never waiting on a lock or the
-        disk), and a caller whose Basic credentials are cached needs no hashing: answering
-        on the event loop then skips the hand-off to a worker thread, which costs as much as
-        the lookup itself. Anything else, including every error, goes the general way.
+        Small bodies of a caller whose Basic credentials are cached (no hashing) qualify when
+        the operation is ``get_job`` (it reads the registry's published records, never waiting
+        on a lock or the disk) or submits a job (checks, then a message to the supervisor).
+        Skipping the hand-off to a worker thread halves their cost. A job's answer is due
+        once its record is on disk: the result is then a :class:`Submitted` to await.
+        Anything else, including every error, goes the general way.
         """
-        if b"get_job" not in raw:
+        if len(raw) > INLINE_MAX_BODY:
             return NOT_INLINE
         user = cached_caller(self.users, authorization)
         if user is None:
@@ -113,10 +130,10 @@ class Instance:
             op = dispatch.decode(raw)
         except LoadmasterError:
             return NOT_INLINE
-        if not isinstance(op, GetJob):
+        if type(op) not in INLINE_OPERATIONS:
             return NOT_INLINE
         try:
-            return dispatch.execute(op, self.context(user))
+            return dispatch.begin(op, self.context(user))
         except LoadmasterError:
             return NOT_INLINE
 

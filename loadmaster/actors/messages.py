@@ -13,9 +13,11 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class StartJob(Message, frozen=True):
-    """Front door → JobSupervisor, by ask. Reply: the new job's id and a future resolved
-    once its record is on disk."""
+    """Front door → JobSupervisor, by tell. No reply: ``persisted`` is resolved once the
+    job's IN_PROGRESS record is on disk (the caller chose the id)."""
 
+    job_id: str
+    persisted: Future[None]
     type: str
     user: User
     #: The request as recorded on the job while it runs, secrets already removed.

@@ -2,10 +2,8 @@
 
 import logging
 import threading
-import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import pykka
@@ -43,20 +41,25 @@ class JobSupervisor(pykka.ThreadingActor):
         self._settings = settings
         self._running: dict[str, _Running] = {}
         #: Jobs waiting for a free slot (their records already say IN_PROGRESS).
-        self._queued: deque[tuple[JobContext, Callable[[JobContext], Any]]] = deque()
+        self._queued: deque[tuple[JobContext, str, Callable[[JobContext], Any]]] = deque()
 
     def on_receive(self, message: Any) -> Any:
-        """Start a job (ask) or forget one that ended (tell)."""
-        match message:
-            case StartJob():
-                return self._start(message)
-            case JobEnded(job_id=job_id):
-                self._running.pop(job_id, None)
-                self._start_queued()
+        """Start a job, or forget one that ended (both told); never stop on an error."""
+        try:
+            match message:
+                case StartJob():
+                    self._start(message)
+                case JobEnded(job_id=job_id):
+                    self._running.pop(job_id, None)
+                    self._start_queued()
+        except Exception as exc:
+            log.exception("job supervisor failed to handle %r", type(message).__name__)
+            if isinstance(message, StartJob) and not message.persisted.done():
+                message.persisted.set_exception(exc)
         return None
 
-    def _start(self, start: StartJob) -> tuple[str, "Future[None]"]:
-        job_id = str(uuid.uuid4())
+    def _start(self, start: StartJob) -> None:
+        job_id = start.job_id
         started = now_ms()
         # HarperDB writes CREATED and at once IN_PROGRESS, and clients only ever see the
         # latter; one record, written once, says the same.
@@ -69,23 +72,33 @@ class JobSupervisor(pykka.ThreadingActor):
             "start_datetime": started,
             "request": start.request,
         }
-        persisted: Future[None] = Future()
         # Told before the job can run, so the registry has the record before any progress.
-        self._registry.tell(RecordJob(record=record, persisted=persisted))
+        self._registry.tell(RecordJob(record=record, persisted=start.persisted))
         context = JobContext(
             job_id=job_id, store=self._store, settings=self._settings, user=start.user
         )
-        self._queued.append((context, start.run))
+        self._queued.append((context, start.type, start.run))
         self._start_queued()
-        return job_id, persisted
 
     def _start_queued(self) -> None:
         """Start queued jobs, oldest first, while fewer than the limit run."""
         while self._queued and len(self._running) < self._settings.max_running_jobs:
-            context, run = self._queued.popleft()
-            ref = JobActor.start(
-                context=context, run=run, registry=self._registry, supervisor=self.actor_ref
-            )
+            context, kind, run = self._queued.popleft()
+            try:
+                ref = JobActor.start(
+                    context=context, run=run, registry=self._registry, supervisor=self.actor_ref
+                )
+            except Exception as exc:
+                log.exception("could not start job %s", context.job_id)
+                self._registry.tell(
+                    JobFinished(
+                        job_id=context.job_id,
+                        status=JobStatus.ERROR,
+                        message=f"There was an error running {kind} job with id "
+                        f"{context.job_id} - {exc}",
+                    )
+                )
+                continue
             self._running[context.job_id] = _Running(ref, context.cancelled)
             ref.tell(RunJob())
 
@@ -96,7 +109,7 @@ class JobSupervisor(pykka.ThreadingActor):
     def on_stop(self) -> None:
         """Settle queued jobs; stop running ones, newest first, settling any that will not."""
         interrupted = interrupted_message("the server shut down before it finished")
-        for context, _ in self._queued:
+        for context, _, _ in self._queued:
             self._registry.tell(
                 JobFinished(job_id=context.job_id, status=JobStatus.ERROR, message=interrupted)
             )

@@ -1,8 +1,11 @@
 """JobSystem: starts the registry, then the supervisor; stops them in reverse."""
 
+import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,48 @@ from loadmaster.models import FINISHED, User
 if TYPE_CHECKING:
     from loadmaster.settings import Settings
     from loadmaster.storage import Store
+
+
+class Submitted:
+    """A job that was started: its id, and the future of its IN_PROGRESS record on disk.
+
+    HarperDB answers a submit only once the record is IN_PROGRESS: threads call
+    :meth:`wait`, the event loop awaits :meth:`wait_async` (no thread is held meanwhile).
+    """
+
+    __slots__ = ("_persisted", "_timeout", "job_id")
+
+    def __init__(self, job_id: str, persisted: "Future[None]", timeout: float) -> None:
+        self.job_id = job_id
+        self._persisted = persisted
+        self._timeout = timeout
+
+    @property
+    def answer(self) -> dict[str, str]:
+        """Return HarperDB's answer to the submit (once the record is on disk)."""
+        return {"message": f"Starting job with id {self.job_id}", "job_id": self.job_id}
+
+    def wait(self) -> None:
+        """Block until the record is on disk.
+
+        Raises:
+            ServerError: It could not be written. ServiceUnavailableError: not in time.
+        """
+        try:
+            self._persisted.result(timeout=self._timeout)
+        except TimeoutError as exc:
+            raise ServiceUnavailableError("The job system did not answer in time") from exc
+        except Exception as exc:
+            raise ServerError(f"There was an error executing job: {exc}") from exc
+
+    async def wait_async(self) -> None:
+        """Wait, on an event loop, until the record is on disk (errors as :meth:`wait`)."""
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(self._persisted), self._timeout)
+        except TimeoutError as exc:
+            raise ServiceUnavailableError("The job system did not answer in time") from exc
+        except Exception as exc:
+            raise ServerError(f"There was an error executing job: {exc}") from exc
 
 
 class JobSystem:
@@ -94,6 +139,38 @@ class JobSystem:
         except (pykka.Timeout, pykka.ActorDeadError) as exc:
             raise ServiceUnavailableError("The job system did not answer in time") from exc
 
+    def start_job(
+        self,
+        *,
+        type: str,  # noqa: A002 - the wire name of the field
+        user: User,
+        request: dict[str, Any],
+        run: Callable[[JobContext], Any],
+    ) -> "Submitted":
+        """Start a job without waiting: return its id and the future of its record on disk.
+
+        Raises:
+            ServiceUnavailableError: The job system is not running.
+        """
+        if self._supervisor is None:
+            raise ServiceUnavailableError("The job system is not running")
+        job_id = str(uuid.uuid4())
+        persisted: Future[None] = Future()
+        try:
+            self._supervisor.tell(
+                StartJob(
+                    job_id=job_id,
+                    persisted=persisted,
+                    type=type,
+                    user=user,
+                    request=request,
+                    run=run,
+                )
+            )
+        except pykka.ActorDeadError as exc:
+            raise ServiceUnavailableError("The job system is not running") from exc
+        return Submitted(job_id, persisted, self._settings.ask_timeout)
+
     def submit(
         self,
         *,
@@ -106,17 +183,11 @@ class JobSystem:
 
         Raises:
             ServerError: The record could not be written (HarperDB's wording).
+            ServiceUnavailableError: The job system did not answer in time.
         """
-        job_id, persisted = self._ask(
-            self._supervisor, StartJob(type=type, user=user, request=request, run=run)
-        )
-        try:
-            persisted.result(timeout=self._settings.ask_timeout)
-        except TimeoutError as exc:
-            raise ServiceUnavailableError("The job system did not answer in time") from exc
-        except Exception as exc:
-            raise ServerError(f"There was an error executing job: {exc}") from exc
-        return str(job_id)
+        submitted = self.start_job(type=type, user=user, request=request, run=run)
+        submitted.wait()
+        return submitted.job_id
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return a job record as get_job shows it, or None."""

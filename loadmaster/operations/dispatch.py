@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.actors.system import Submitted
 from loadmaster.auth.authorization import check_operation
 from loadmaster.errors import (
     InvalidJSONError,
@@ -115,7 +116,21 @@ def authorize(op: Operation, ctx: Context) -> None:
     check_operation(op, user, ctx.store, spec.super_user_name)
 
 
-def execute(op: Operation, ctx: Context) -> Any:
-    """Authorize and run one operation for the caller in ``ctx``; return its answer body."""
+def resolve(result: Any) -> Any:
+    """Turn a handler's result into its answer, waiting for a started job's record."""
+    if isinstance(result, Submitted):
+        result.wait()
+        return result.answer
+    return result
+
+
+def begin(op: Operation, ctx: Context) -> Any:
+    """Authorize and run one operation; a job operation returns its :class:`Submitted` job,
+    whose answer is due once its record is on disk (:func:`resolve`, or awaited)."""
     authorize(op, ctx)
     return OPERATIONS[tag_of(type(op))].handler(op, ctx)
+
+
+def execute(op: Operation, ctx: Context) -> Any:
+    """Authorize and run one operation for the caller in ``ctx``; return its answer body."""
+    return resolve(begin(op, ctx))

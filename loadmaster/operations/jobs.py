@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.actors.system import Submitted
 from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
@@ -36,12 +37,12 @@ def recorded_request(op: s.Operation) -> dict[str, Any]:
     return request
 
 
-def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> dict[str, str]:
-    """Submit a job and answer as HarperDB does once it is IN_PROGRESS."""
-    job_id = ctx.jobs.submit(
+def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> Submitted:
+    """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
+    (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
+    return ctx.jobs.start_job(
         type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
     )
-    return {"message": f"Starting job with id {job_id}", "job_id": job_id}
 
 
 # --- synchronous validation (spec §3.1) --------------------------------------------------------
@@ -91,7 +92,7 @@ def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -
 
 
 @operation(s.CsvDataLoad)
-def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> dict[str, str]:
+def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     """Load CSV text from the request into a table."""
     problems: list[str] = []
     _validate_js_names(op, problems)
@@ -109,7 +110,7 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> dict[str, str]:
 
 
 @operation(s.CsvFileLoad)
-def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> dict[str, str]:
+def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     """Load a CSV file from the server's disk into a table."""
     problems: list[str] = []
     _validate_js_names(op, problems)
@@ -132,7 +133,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> dict[str, str]:
 
 
 @operation(s.CsvUrlLoad)
-def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> dict[str, str]:
+def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     """Load a CSV file from a URL into a table, streamed."""
     _raise(
         url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
@@ -150,7 +151,7 @@ def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> dict[str, str]:
 
 
 @operation(s.ImportFromS3)
-def import_from_s3(op: s.ImportFromS3, ctx: Context) -> dict[str, str]:
+def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     """Load a CSV or JSON object from S3 into a table, streamed."""
     problems: list[str] = []
     _validate_js_names(op, problems)
@@ -188,13 +189,13 @@ operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 
 
 @operation(s.ExportLocal, super_user="export_local")
-def export_local(op: s.ExportLocal, ctx: Context) -> dict[str, str]:
+def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
     """Export a search result to a file on the server (checked inside the job)."""
     return start_job(op, ctx, lambda job: export.export_local(job, op))
 
 
 @operation(s.ExportToS3, super_user="export_to_s3")
-def export_to_s3(op: s.ExportToS3, ctx: Context) -> dict[str, str]:
+def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job)."""
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op))
 

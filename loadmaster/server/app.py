@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from loadmaster.actors.system import Submitted
 from loadmaster.errors import (
     InvalidRequestError,
     LoadmasterError,
@@ -84,7 +85,10 @@ def create_app(instance: "Instance") -> Starlette:
                 raise MalformedBodyError("Request body must include an 'operation' property.")
             authorization = request.headers.get("authorization")
             result = instance.handle_inline(raw, authorization)
-            if result is NOT_INLINE:
+            if isinstance(result, Submitted):
+                await result.wait_async()
+                result = result.answer
+            elif result is NOT_INLINE:
                 client = request.client.host if request.client is not None else None
                 result = await run_in_threadpool(instance.handle, raw, authorization, client)
         except LoadmasterError as exc:

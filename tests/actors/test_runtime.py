@@ -304,3 +304,25 @@ def test_shutdown_settles_queued_jobs(store: Store, tmp_path: Path) -> None:
     (record,) = job_table(store).get([waiting])
     assert record["status"] == "ERROR"
     assert record["message"].startswith("Job was interrupted: the server shut down")
+
+
+def test_a_record_that_cannot_be_written_fails_the_submit_as_harperdb_words_it() -> None:
+    import asyncio
+    from concurrent.futures import Future
+
+    from loadmaster.actors.system import Submitted
+    from loadmaster.errors import ServerError, ServiceUnavailableError
+
+    failed: Future[None] = Future()
+    failed.set_exception(OSError("disk full"))
+    with pytest.raises(ServerError, match="There was an error executing job: disk full"):
+        Submitted("x", failed, 1.0).wait()
+    with pytest.raises(ServerError, match="There was an error executing job: disk full"):
+        asyncio.run(Submitted("x", failed, 1.0).wait_async())
+    with pytest.raises(ServiceUnavailableError):
+        Submitted("x", Future(), 0.01).wait()
+    done: Future[None] = Future()
+    done.set_result(None)
+    submitted = Submitted("abc", done, 1.0)
+    submitted.wait()
+    assert submitted.answer == {"message": "Starting job with id abc", "job_id": "abc"}
