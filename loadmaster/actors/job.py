@@ -9,6 +9,7 @@ import msgspec
 import pykka
 
 from loadmaster.actors.messages import JobEnded, JobFinished, JobProgress, RunJob
+from loadmaster.actors.registry import interrupted_message
 from loadmaster.errors import LoadmasterError, PermissionDeniedError
 from loadmaster.jobs.context import JobCancelledError, JobContext
 from loadmaster.models import JobStatus
@@ -71,7 +72,7 @@ class JobActor(pykka.ThreadingActor):
         try:
             outcome = self._run(self._context)
         except JobCancelledError as exc:
-            finished = self._failed(f"Job was interrupted: {exc.message}. Rerun the operation.")
+            finished = self._failed(interrupted_message(exc.message))
         except LoadmasterError as exc:
             finished = self._failed(error_message(exc))
         except Exception as exc:

@@ -102,10 +102,6 @@ class JobSupervisor(pykka.ThreadingActor):
             self._running[context.job_id] = _Running(ref, context.cancelled)
             ref.tell(RunJob())
 
-    def running(self) -> list[str]:
-        """Return the ids of jobs still running, in start order."""
-        return list(self._running)
-
     def on_stop(self) -> None:
         """Settle queued jobs; stop running ones, newest first, settling any that will not."""
         interrupted = interrupted_message("the server shut down before it finished")
