@@ -1,5 +1,7 @@
 """CSV loads through the parse worker process give exactly what in-process loads give."""
 
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +11,7 @@ import pytest
 import loadmaster
 from loadmaster.instance import Instance
 from loadmaster.jobs.context import JobCancelledError
-from loadmaster.jobs.parallel_load import commit_batches
+from loadmaster.jobs.parallel_load import WorkerError, commit_batches
 from tests.conftest import run_job
 from tests.remote_fixtures import make_job
 
@@ -139,4 +141,57 @@ def test_cancelling_a_worker_load_stops_it(tmp_path: Path) -> None:
         with pytest.raises(JobCancelledError):
             next(commits)
         release.set()
+        assert db.store.table("data", "t").record_count() == 0
+
+
+def _parse_workers() -> list[int]:
+    """Return the pids of this process's parse workers (children running the module)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"loadmaster.jobs.parse_worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_that_dies_ends_the_job_as_error(tmp_path: Path) -> None:
+    with loadmaster.open(tmp_path / "d", admin_password="pw") as db:
+        db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+        job = make_job(db.store)
+        fed = threading.Event()
+        release = threading.Event()
+
+        def stalled() -> Iterator[bytes]:
+            yield b"id,name\n1,a\n"
+            fed.set()
+            release.wait(30)
+
+        commits = commit_batches(job, stalled(), db="data", table="t", action="insert")
+        outcome: list[BaseException] = []
+
+        def drive() -> None:
+            try:
+                list(commits)
+            except BaseException as exc:  # noqa: BLE001 - the test inspects it
+                outcome.append(exc)
+
+        driver = threading.Thread(target=drive)
+        driver.start()
+        try:
+            assert fed.wait(30)
+            (pid,) = _parse_workers()
+            os.kill(pid, signal.SIGKILL)
+            driver.join(30)
+        finally:
+            release.set()
+            driver.join(30)
+        (failure,) = outcome
+        assert isinstance(failure, WorkerError)
+        assert str(failure).startswith("The parse worker process exited unexpectedly")
         assert db.store.table("data", "t").record_count() == 0
