@@ -17,6 +17,7 @@ import loadmaster
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs import parse_worker
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.csv_load import typed_coercer
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import StaleLayoutError, Table
 
@@ -105,13 +106,11 @@ def commit_batches(
     stopped whatever happens, including when the job is cancelled or this generator closed.
     """
     target = job.store.table(db, table)
-    types = {
-        a.name: a.type
-        for a in target.attributes()
-        if target.schema_defined and a.type not in (None, "Any")
-    }
     options = parse_worker.Options(
-        layout=target.layout(), action=action, batch_rows=BATCH_ROWS, column_types=types
+        layout=target.layout(),
+        action=action,
+        batch_rows=BATCH_ROWS,
+        column_types=typed_coercer(target),
     )
     process = _start_worker()
     inbox, outbox = process.stdout, process.stdin

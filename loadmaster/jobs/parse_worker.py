@@ -109,7 +109,6 @@ class SourceAbortedError(Exception):
 
 
 _encode = msgspec.msgpack.Encoder().encode
-_encode_records = _encode
 _decode_keys = msgspec.msgpack.Decoder(list[bytes]).decode
 
 
@@ -151,7 +150,7 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
             if prepared is not None:
                 reply = Reply(kind="batch", prepared=to_wire(prepared), rows=len(batch))
             else:
-                reply = Reply(kind="batch", records=_encode_records(batch), rows=len(batch))
+                reply = Reply(kind="batch", records=_encode(batch), rows=len(batch))
             send(reply)
         send(Reply(kind="done"))
     except SourceAbortedError:

@@ -7,12 +7,12 @@ from typing import Any
 import msgspec
 
 from loadmaster.actors.system import Submitted
-from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
+from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import blank, find_table, user_database
+from loadmaster.operations.checks import blank, table_of
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation, tag_of
 
@@ -78,14 +78,6 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
-def _check_table_exists(op: s.TableOp, ctx: Context) -> None:
-    try:
-        find_table(ctx.store, user_database(op.db), str(op.table))
-    except NotFoundError as exc:
-        exc.status_code = 400
-        raise
-
-
 def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> s.Action:
     action: s.Action = op.action if op.action is not None else "insert"
     return action
@@ -102,7 +94,7 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     elif not isinstance(op.data, str):
         problems.append("Data must be a string")
     _raise(problems, ",")
-    _check_table_exists(op, ctx)
+    table_of(op, ctx.store, status=400)
     data, db, table, action = op.data, op.db, str(op.table), _action(op)
     return start_job(
         op, ctx, lambda job: csv_load.load_csv_text(job, data, db=db, table=table, action=action)
@@ -120,7 +112,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     elif not isinstance(op.file_path, str):
         problems.append("File path must be a string")
     _raise(problems, ",")
-    _check_table_exists(op, ctx)
+    table_of(op, ctx.store, status=400)
     path = op.file_path
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
@@ -138,7 +130,7 @@ def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     _raise(
         url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
     )
-    _check_table_exists(op, ctx)
+    table_of(op, ctx.store, status=400)
     csv_url, headers = str(op.csv_url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
@@ -158,7 +150,7 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     _validate_action(op.action, problems)
     problems += s3_job.validate_s3(op.s3)
     _raise(problems, ",")
-    _check_table_exists(op, ctx)
+    table_of(op, ctx.store, status=400)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
     return start_job(
         op,
