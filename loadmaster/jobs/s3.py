@@ -25,9 +25,14 @@ from loadmaster.jobs.csv_load import (
     Action,
     load_csv_chunks,
 )
-from loadmaster.jobs.export import check_format, encode, parse_search, search_records
+from loadmaster.jobs.export import (
+    ExportRequest,
+    check_format,
+    encode,
+    parse_search,
+    search_records,
+)
 from loadmaster.jobs.jsonload import load_json_chunks
-from loadmaster.operations import schema as s
 from loadmaster.settings import Settings
 
 if TYPE_CHECKING:
@@ -198,7 +203,7 @@ def _object_chunks(chunks: Iterator[bytes], total: int, job: JobContext) -> Iter
 
 
 def export_to_s3(
-    job: JobContext, op: s.ExportToS3, *, part_size: int = PART_SIZE
+    job: JobContext, op: ExportRequest, *, part_size: int = PART_SIZE
 ) -> dict[str, Any]:
     """Run export_to_s3: upload a search result as ``<s3.key>.<format>``, streamed.
 

@@ -5,9 +5,10 @@ from typing import Any
 from loadmaster.auth import permissions
 from loadmaster.errors import InvalidRequestError
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import check_name, require, table_of, user_database
+from loadmaster.operations.checks import check_name, table_of
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation
+from loadmaster.query import require, user_database
 from loadmaster.storage import AttributeInfo
 
 _TYPES = {"Int", "Long", "Float", "BigInt", "String", "Boolean", "Date", "Bytes", "Any", "ID"}

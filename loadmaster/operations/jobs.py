@@ -11,12 +11,12 @@ from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
+from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import blank, table_of
+from loadmaster.operations.checks import table_of
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation, tag_of
 
-ACTIONS = ("insert", "update", "upsert")
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
 _S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -59,13 +59,7 @@ def _validate_js_names(op: s.TableOp, problems: list[str]) -> None:
 
 
 def _name_rules(label: str, value: Any, problems: list[str]) -> None:
-    if not isinstance(value, str):
-        problems.append(f"{label} must be a string")
-        return
-    if "/" in value or "`" in value:
-        problems.append(f"{label} names cannot include backticks or forward slashes")
-    if len(value) > 250:
-        problems.append(f"{label} cannot exceed 250 characters")
+    problems += name_problems(value, label, not_a_string="{kind} must be a string")
 
 
 def _validate_action(action: Any, problems: list[str]) -> None:
@@ -78,8 +72,8 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
-def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> s.Action:
-    action: s.Action = op.action if op.action is not None else "insert"
+def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> Action:
+    action: Action = op.action if op.action is not None else "insert"
     return action
 
 
@@ -183,13 +177,20 @@ operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 @operation(s.ExportLocal, super_user="export_local")
 def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
     """Export a search result to a file on the server (checked inside the job)."""
-    return start_job(op, ctx, lambda job: export.export_local(job, op))
+    request = export.ExportRequest(
+        format=op.format,
+        search_operation=op.search_operation,
+        path=op.path,
+        filename=op.filename,
+    )
+    return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 
 @operation(s.ExportToS3, super_user="export_to_s3")
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job)."""
-    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op))
+    request = export.ExportRequest(format=op.format, search_operation=op.search_operation, s3=op.s3)
+    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 
 
 # --- job queries ---------------------------------------------------------------------------

@@ -5,12 +5,11 @@ value with its own wording (the handlers check those and raise with the exact te
 keys such as a client-sent ``hdb_user`` or ``bypass_auth`` are ignored.
 """
 
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
-Action = Literal["insert", "update", "upsert"]
-DEFAULT_DATABASE = "data"
+from loadmaster.names import database_of
 
 
 class Operation(msgspec.Struct, tag_field="operation", frozen=True, kw_only=True):
@@ -30,11 +29,7 @@ class DatabaseOp(Operation, frozen=True):
     @property
     def db(self) -> str:
         """Return the database by HarperDB's rule: ``database``, else ``schema``, else ``data``."""
-        if self.database is not None:
-            return str(self.database)
-        if self.schema is not None:
-            return str(self.schema)
-        return DEFAULT_DATABASE
+        return database_of(self.database, self.schema)
 
 
 class TableOp(DatabaseOp, frozen=True):

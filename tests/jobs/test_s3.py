@@ -13,6 +13,7 @@ import pytest
 
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.context import JobCancelledError
+from loadmaster.jobs.export import ExportRequest
 from loadmaster.jobs.jsonload import (
     JSON_BATCH,
     JsonArrayError,
@@ -21,7 +22,6 @@ from loadmaster.jobs.jsonload import (
     load_json_chunks,
 )
 from loadmaster.jobs.s3 import export_to_s3, import_from_s3, s3_client, validate_s3
-from loadmaster.operations import schema as s
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
 from tests.remote_fixtures import REGION, SECRET_KEY, make_job, s3_admin, s3_request
@@ -265,7 +265,7 @@ def test_json_export_result_and_round_trip(
     filled: Store, moto_endpoint: str, s3_bucket: str
 ) -> None:
     request = s3_request(s3_bucket, "out/dogs", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="json", s3=request, search_operation=search_all())
+    op = ExportRequest(format="json", s3=request, search_operation=search_all())
     result = export_to_s3(make_job(filled), op)
     assert result["Bucket"] == s3_bucket
     assert result["Key"] == "out/dogs.json"
@@ -288,7 +288,7 @@ def test_json_export_result_and_round_trip(
 
 def test_csv_export_round_trip(filled: Store, moto_endpoint: str, s3_bucket: str) -> None:
     request = s3_request(s3_bucket, "dogs", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="csv", s3=request, search_operation=search_all())
+    op = ExportRequest(format="csv", s3=request, search_operation=search_all())
     assert export_to_s3(make_job(filled), op)["Key"] == "dogs.csv"
     text = object_bytes(moto_endpoint, s3_bucket, "dogs.csv").decode()
     assert text.startswith('"__createdtime__","__updatedtime__","active","id","meta"')
@@ -310,7 +310,7 @@ def test_multipart_export(store: Store, moto_endpoint: str, s3_bucket: str) -> N
     for start in range(0, count, 20_000):
         table.write([{"id": i, "note": note} for i in range(start, start + 20_000)], "insert")
     request = s3_request(s3_bucket, "big", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(
+    op = ExportRequest(
         format="json",
         s3=request,
         search_operation=search_all() | {"get_attributes": ["id", "note"]},
@@ -332,7 +332,7 @@ def test_versioned_bucket_gives_version_id(
     admin.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Enabled"})
     request = s3_request(s3_bucket, "v", endpoint_url=moto_endpoint)
     result = export_to_s3(
-        make_job(filled), s.ExportToS3(format="json", s3=request, search_operation=search_all())
+        make_job(filled), ExportRequest(format="json", s3=request, search_operation=search_all())
     )
     assert result["VersionId"] == admin.head_object(Bucket=s3_bucket, Key="v.json")["VersionId"]
 
@@ -342,7 +342,7 @@ def test_failed_export_aborts_the_multipart_upload(
 ) -> None:
     store.table("data", "t").write([{"id": i} for i in range(25_000)], "insert")
     request = s3_request(s3_bucket, "gone", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="json", s3=request, search_operation=search_all())
+    op = ExportRequest(format="json", s3=request, search_operation=search_all())
     job = make_job(store)
     job.cancelled.set()  # the export stops at its first progress report (10,000 records)
     with pytest.raises(JobCancelledError):
@@ -363,7 +363,7 @@ def test_failed_export_aborts_the_multipart_upload(
     ],
 )
 def test_export_checks(store: Store, fmt: Any, s3: Any, message: str) -> None:
-    op = s.ExportToS3(format=fmt, s3=s3, search_operation=search_all())
+    op = ExportRequest(format=fmt, s3=s3, search_operation=search_all())
     with pytest.raises(LoadmasterError) as caught:
         export_to_s3(make_job(store), op)
     assert caught.value.message == message
@@ -371,7 +371,7 @@ def test_export_checks(store: Store, fmt: Any, s3: Any, message: str) -> None:
 
 def test_export_to_missing_bucket(filled: Store, moto_endpoint: str) -> None:
     request = s3_request("no-such-bucket-lm", "k", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="csv", s3=request, search_operation=search_all())
+    op = ExportRequest(format="csv", s3=request, search_operation=search_all())
     with pytest.raises(LoadmasterError) as caught:
         export_to_s3(make_job(filled), op)
     assert caught.value.message == "The specified bucket does not exist"
