@@ -6,9 +6,10 @@ from loadmaster.errors import InvalidRequestError
 from loadmaster.jobs.delete_before import deleted_message
 from loadmaster.names import Action
 from loadmaster.operations import schema as s
+from loadmaster.operations.access import delete_access, read_access, write_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.context import Context
-from loadmaster.operations.registry import operation
+from loadmaster.operations.table import operation
 from loadmaster.query import (
     condition_search,
     id_search,
@@ -31,7 +32,7 @@ def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> 
         raise
 
 
-@operation(s.Insert)
+@operation(s.Insert, access=write_access("insert"))
 def insert(op: s.Insert, ctx: Context) -> dict[str, Any]:
     """Insert records; records whose primary key exists are skipped."""
     result = _write(op, ctx, "insert")
@@ -43,7 +44,7 @@ def insert(op: s.Insert, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Update)
+@operation(s.Update, access=write_access("update"))
 def update(op: s.Update, ctx: Context) -> dict[str, Any]:
     """Merge records into existing ones; missing primary keys are skipped."""
     result = _write(op, ctx, "update")
@@ -55,7 +56,7 @@ def update(op: s.Update, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Upsert)
+@operation(s.Upsert, access=write_access("upsert"))
 def upsert(op: s.Upsert, ctx: Context) -> dict[str, Any]:
     """Insert new records and merge existing ones."""
     result = _write(op, ctx, "upsert")
@@ -65,7 +66,7 @@ def upsert(op: s.Upsert, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Delete)
+@operation(s.Delete, access=delete_access())
 def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
     """Delete records by primary key; HarperDB lists unknown ids as deleted too."""
     ids = op.ids if op.ids is not None else op.hash_values
@@ -88,19 +89,19 @@ def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[
     return list(results(search, table_of(op, ctx.store), ctx.user))
 
 
-@operation(s.SearchById)
+@operation(s.SearchById, access=read_access())
 def search_by_id(op: s.SearchById, ctx: Context) -> list[dict[str, Any]]:
     """Read records by primary key."""
     return _by_id(op, ctx, "ids")
 
 
-@operation(s.SearchByHash)
+@operation(s.SearchByHash, access=read_access())
 def search_by_hash(op: s.SearchByHash, ctx: Context) -> list[dict[str, Any]]:
     """Read records by primary key (the older name)."""
     return _by_id(op, ctx, "hash_values")
 
 
-@operation(s.SearchByValue)
+@operation(s.SearchByValue, access=read_access())
 def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
     """Read records whose attribute matches a value (``*`` wildcards)."""
     table = table_of(op, ctx.store)
@@ -114,7 +115,7 @@ def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
     return list(results(search, table, ctx.user))
 
 
-@operation(s.SearchByConditions)
+@operation(s.SearchByConditions, access=read_access())
 def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[str, Any]]:
     """Read records matching conditions joined by ``and`` / ``or``, possibly nested."""
     table = table_of(op, ctx.store)

@@ -13,9 +13,10 @@ from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
+from loadmaster.operations.access import EVERYONE, load_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.context import Context
-from loadmaster.operations.registry import operation, tag_of
+from loadmaster.operations.table import operation, tag_of
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
@@ -77,7 +78,7 @@ def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -
     return action
 
 
-@operation(s.CsvDataLoad)
+@operation(s.CsvDataLoad, access=load_access())
 def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     """Load CSV text from the request into a table."""
     problems: list[str] = []
@@ -95,7 +96,7 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     )
 
 
-@operation(s.CsvFileLoad)
+@operation(s.CsvFileLoad, access=load_access())
 def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     """Load a CSV file from the server's disk into a table."""
     problems: list[str] = []
@@ -118,7 +119,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     )
 
 
-@operation(s.CsvUrlLoad)
+@operation(s.CsvUrlLoad, access=load_access())
 def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     """Load a CSV file from a URL into a table, streamed."""
     _raise(
@@ -136,7 +137,7 @@ def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     )
 
 
-@operation(s.ImportFromS3)
+@operation(s.ImportFromS3, access=load_access())
 def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     """Load a CSV or JSON object from S3 into a table, streamed."""
     problems: list[str] = []
@@ -199,7 +200,7 @@ INVALID_JOB_ID = "Invalid job ID specified."
 JOB_SEARCH_FAILED = "there was an error searching for jobs.  Please check the log for details."
 
 
-@operation(s.GetJob)
+@operation(s.GetJob, access=EVERYONE)
 def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
     """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs."""
     job_id = op.id
