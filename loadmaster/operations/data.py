@@ -8,7 +8,7 @@ from loadmaster.names import Action
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import delete_access, read_access, write_access
 from loadmaster.operations.checks import table_of
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
 from loadmaster.query import (
     condition_search,

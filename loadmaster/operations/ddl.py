@@ -7,7 +7,7 @@ from loadmaster.errors import InvalidRequestError
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, DatabaseVisible, read_access
 from loadmaster.operations.checks import check_name, table_of
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
 from loadmaster.query import require, user_database
 from loadmaster.storage import AttributeInfo

@@ -16,7 +16,7 @@ from loadmaster.errors import (
     ServerError,
 )
 from loadmaster.operations import handlers
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.schema import Operation
 from loadmaster.operations.table import OPERATIONS, Codec, tag_of
 

@@ -13,7 +13,7 @@ from loadmaster.operations import schema
 from loadmaster.operations.access import Access, Restricted, SuperUser
 
 if TYPE_CHECKING:
-    from loadmaster.operations.context import Context
+    from loadmaster.operations.handler_context import Context
 
 OpT = TypeVar("OpT", bound=schema.Operation)
 Handler = Callable[[Any, "Context"], Any]

@@ -13,7 +13,7 @@ from loadmaster.auth.users import INVALID_CREDENTIALS
 from loadmaster.errors import AuthenticationError, InvalidRequestError
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
 
 _ROLE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")

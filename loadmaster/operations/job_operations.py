@@ -15,7 +15,7 @@ from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, load_access
 from loadmaster.operations.checks import table_of
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation, tag_of
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
