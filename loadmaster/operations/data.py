@@ -25,7 +25,7 @@ def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> 
     table = table_of(op, ctx.store, status=400)
     records = records_list(op.records)
     try:
-        return table.write(records, action)
+        return table.write(records, action, user=ctx.user.username)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
@@ -75,7 +75,7 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
     if not isinstance(ids, list):
         raise InvalidRequestError("'hash_values' must be an array")
     table = table_of(op, ctx.store)
-    table.delete(ids)
+    table.delete(ids, user=ctx.user.username)
     return {
         "message": deleted_message(len(ids), len(ids)),
         "deleted_hashes": ids,
