@@ -7,6 +7,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from loadmaster.actors.audit_retention import AuditRetention, retention_seconds
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
 from loadmaster.models import EMBEDDED_USER, User
@@ -51,9 +52,11 @@ class Instance:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        retention = retention_seconds(settings.audit_retention)
         data = Path(settings.data)
         data.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(data, map_size=settings.map_size)
+        self.audit_retention = AuditRetention(self.store, retention)
         self._servers: list[HttpServer] = []
         self._closed = False
         self._lock = threading.Lock()
@@ -68,6 +71,7 @@ class Instance:
                 )
             self.jobs = JobSystem(self.store, settings)
             self.jobs.start()
+            self.audit_retention.start()
         except BaseException:
             self.store.close()
             raise
@@ -118,6 +122,7 @@ class Instance:
             for server in reversed(self._servers):
                 server.stop()
             self._servers.clear()
+            self.audit_retention.stop()
             self.jobs.stop()
         finally:
             self.store.close()

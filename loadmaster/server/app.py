@@ -18,6 +18,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.server.cors import cors_middleware
 from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
@@ -108,5 +109,6 @@ def create_app(instance: "Instance") -> Starlette:
         routes=[
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
-        ]
+        ],
+        middleware=cors_middleware(instance.settings),
     )
