@@ -51,8 +51,9 @@ class AuditEntry(msgspec.Struct, array_like=True, frozen=True):
     timestamp: float
     #: The encoded primary keys of the records, in the order of ``records``.
     keys: list[bytes]
-    #: The records as stored after the write (None for a delete: every record is gone).
-    records: list[Any] | None
+    #: The records as stored after the write (None for a delete: every record is gone); a
+    #: ``msgspec.Raw`` msgpack array when written.
+    records: Any
 
     @property
     def hash_values(self) -> list[Any]:
@@ -103,7 +104,8 @@ def record(
         return
     entries, index = state.audit
     txn = wtxn.txn
-    records = None if values is None else [msgspec.Raw(v) for v in values]
+    # The records go in as one msgpack array of the bytes already encoded for the table.
+    records = None if values is None else msgspec.Raw(_array_header(len(values)) + b"".join(values))
     while True:
         stamp = _pack_ts(ts)
         entry = AuditEntry(operation, user, ts, list(keys), records)
@@ -111,11 +113,21 @@ def record(
             break
         # Only after the clock went back across a restart: keep every entry.
         ts = math.nextafter(ts, math.inf)
-    pairs = [(_index_key(_KEY, k), stamp) for k in keys]
+    pairs = [(_KEY + k, stamp) for k in keys]
+    if max(map(len, keys)) >= MAX_KEY_SIZE:
+        pairs = [(k[:MAX_KEY_SIZE], v) for k, v in pairs]
     if user is not None:
         pairs.append((_index_key(_USER, user.encode()), stamp))
-    pairs.sort()
+    pairs.sort()  # nearly free when the keys came sorted (batches of a load do)
     txn.cursor(index).putmulti(pairs, dupdata=True)
+
+
+def _array_header(n: int) -> bytes:
+    if n < 16:
+        return bytes((0x90 | n,))
+    if n < 0x10000:
+        return b"\xdc" + n.to_bytes(2, "big")
+    return b"\xdd" + n.to_bytes(4, "big")
 
 
 def _state(catalog: Catalog, database: str, table: str) -> TableState | None:

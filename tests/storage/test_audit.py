@@ -138,3 +138,13 @@ def test_the_log_survives_reopening_and_goes_with_its_table(tmp_path: Path) -> N
         store.drop_table("dev", "dog")
         again = store.create_table("dev", "dog", "id", audit=True)
         assert again.audit_log.between(0, float("inf")) == []
+
+
+def test_entries_of_every_size_decode(store: Store) -> None:
+    dogs = store.create_table("dev", "dog", "id", audit=True)
+    for size in (1, 15, 16, 65_535, 65_536):
+        dogs.write([{"id": i, "s": size} for i in range(size)], "upsert", user=f"u{size}")
+        (entry,) = dogs.audit_log.by_user(f"u{size}")
+        assert entry.records is not None
+        assert len(entry.records) == len(entry.hash_values) == size
+        assert entry.records[-1] == {**entry.records[-1], "id": size - 1, "s": size}
