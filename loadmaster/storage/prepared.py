@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from loadmaster.errors import InvalidRequestError, TableNotFoundError
-from loadmaster.storage import audit
+from loadmaster.storage.audit import record as record_audit
 from loadmaster.storage.catalog import CREATED, MAX_ATTRIBUTES, UPDATED, AttributeMeta, Catalog
 from loadmaster.storage.codec import encode_pk, encode_records
 from loadmaster.storage.env import WriteTxn
@@ -253,7 +253,7 @@ def apply_prepared(
             return 0
         txn.cursor(state.index).putmulti(zip(index_keys, index_pks, strict=True), dupdata=True)
         txn.cursor(state.primary).putmulti(zip(keys, values, strict=True))
-        audit.record(wtxn, state, "insert", user, batch.ts, keys, values)
+        record_audit(wtxn, state, "insert", user, batch.ts, keys, values)
         changes: dict[str, Any] = {"last_updated_record": batch.ts}
         if batch.new_attributes:
             changes["attributes"] = (

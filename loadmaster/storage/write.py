@@ -13,7 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from loadmaster.errors import InvalidRequestError, TableNotFoundError
-from loadmaster.storage import audit
+from loadmaster.storage.audit import record as record_audit
 from loadmaster.storage.catalog import (
     CREATED,
     MAX_ATTRIBUTES,
@@ -168,7 +168,7 @@ def delete_records(
             gone.append(key)
         if deleted:
             ts = clock.tick()
-            audit.record(wtxn, state, "delete", user, ts, gone, None)
+            record_audit(wtxn, state, "delete", user, ts, gone, None)
             catalog.put_table(wtxn, state.replace(last_updated_record=ts))
         return deleted
 
@@ -359,4 +359,4 @@ class _Batch:
             # The entry lists the records in the order the request gave them.
             stored = dict(zip(keys, values, strict=True))
             order = list(final)
-            audit.record(self.wtxn, state, action, user, self.ts, order, [stored[k] for k in order])
+            record_audit(self.wtxn, state, action, user, self.ts, order, [stored[k] for k in order])
