@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
-from loadmaster.jobs.casting import coerce_typed
+from loadmaster.formats.casting import coerce_typed
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csvparse import CsvStream, check_column_names, parse_csv_text
 from loadmaster.storage import Table

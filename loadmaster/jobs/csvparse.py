@@ -4,7 +4,7 @@
 endings) over lines from an incremental UTF-8 decoder; this module adds what papaparse does
 differently: the delimiter guess, the header row (duplicates renamed ``name_1``...), skipping
 only truly empty lines, ragged rows (missing keys, ``__parsed_extra``) and cell typing, done a
-column at a time per batch (:func:`loadmaster.jobs.casting.cast_column`).
+column at a time per batch (:func:`loadmaster.formats.casting.cast_column`).
 
 Known differences from papaparse, all on malformed or unusual input: every file may mix
 ``\\n``, ``\\r\\n`` and ``\\r`` (papaparse picks one per file); text after a closing quote is
@@ -19,7 +19,7 @@ from itertools import chain, islice, pairwise, repeat
 from typing import Any, TextIO
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.casting import (
+from loadmaster.formats.casting import (
     JS_WHITESPACE,
     autocast,
     cast_column,
@@ -356,7 +356,7 @@ class CsvStream(_Parser):
             keeps them, file loads drop them).
         json_cells: Parse cells that look like JSON objects or arrays (file loads do).
         column_types: Declared types of a schema-defined table's attributes; those columns
-            are coerced with :func:`loadmaster.jobs.casting.coerce_typed` instead of autocast.
+            are coerced with :func:`loadmaster.formats.casting.coerce_typed` instead of autocast.
     """
 
     def __init__(

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats.writers import iter_csv, iter_json_array
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.writers import iter_csv, iter_json_array
 from loadmaster.operations import data, schema as s
 from loadmaster.operations.checks import attributes_list, table_of
 from loadmaster.storage import Table

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from loadmaster.errors import LoadmasterError
-from loadmaster.jobs.casting import json_cell
+from loadmaster.formats.casting import json_cell
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import Action, commit_records, run_load
 from loadmaster.jobs.csvparse import check_column_names

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.casting import (
+from loadmaster.formats.casting import (
     autocast,
     cast_column,
     cast_rows,

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.dates import parse_js_date, to_iso_utc
+from loadmaster.formats.dates import parse_js_date, to_iso_utc
 
 #: JavaScript's ``String.prototype.trim`` whitespace (WhiteSpace and LineTerminator).
 JS_WHITESPACE = (
