@@ -12,9 +12,9 @@ import msgspec
 
 from loadmaster.errors import LoadmasterError
 from loadmaster.formats.casting import json_cell
+from loadmaster.formats.csv_header import check_column_names
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import Action, commit_records, run_load
-from loadmaster.jobs.csvparse import check_column_names
 
 #: Records per write transaction of a JSON import (HarperDB's chunk size).
 JSON_BATCH = 5000

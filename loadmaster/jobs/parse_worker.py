@@ -19,7 +19,8 @@ from typing import IO, Any
 import msgspec
 
 from loadmaster.errors import LoadmasterError
-from loadmaster.jobs.csvparse import CsvStream, check_column_names
+from loadmaster.formats.csv_header import check_column_names
+from loadmaster.formats.csv_reader import CsvStream
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import PreparedBatch, TableLayout, prepare_inserts
 
