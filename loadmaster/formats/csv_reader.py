@@ -19,15 +19,10 @@ from itertools import chain, islice
 from typing import Any, TextIO
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.formats.casting import (
-    autocast,
-    cast_column,
-    coerce_column,
-    coerce_typed,
-    json_cell,
-)
+from loadmaster.formats.casting import autocast, cast_column, json_cell
 from loadmaster.formats.csv_dialect import guess_delimiter
 from loadmaster.formats.csv_header import record_builder, rename_duplicates
+from loadmaster.formats.load_coercion import coerce_column, coerce_typed
 
 # An unterminated quote makes the rest of the input one cell (as in papaparse), and a file's
 # cells may be large: lift csv's 128 KiB cell limit for the process.
@@ -220,7 +215,8 @@ class CsvStream(_Parser):
             keeps them, file loads drop them).
         json_cells: Parse cells that look like JSON objects or arrays (file loads do).
         column_types: Declared types of a schema-defined table's attributes; those columns
-            are coerced with :func:`loadmaster.formats.casting.coerce_typed` instead of autocast.
+            are coerced with :func:`loadmaster.formats.load_coercion.coerce_typed` instead of
+            autocast.
     """
 
     def __init__(

@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
-from loadmaster.formats.casting import coerce_typed
 from loadmaster.formats.csv_header import check_column_names
 from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
+from loadmaster.formats.load_coercion import coerce_typed
 from loadmaster.jobs.context import JobContext
 from loadmaster.storage import Table
 
