@@ -13,6 +13,7 @@ from typing import Any
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats.casting import JS_WHITESPACE, autocast, js_string, js_to_number
 from loadmaster.formats.dates import parse_js_date, to_iso_utc
+from loadmaster.storage import Table
 from loadmaster.storage.coerce import Coerce, Refuse, Wording, boolean_rule, coercer
 
 _INTEGER_TEXT = re.compile(r"-?[0-9]+")
@@ -20,6 +21,16 @@ _BASE36_PREFIX = re.compile(r"[+-]?[0-9a-zA-Z]+")
 _INT_CELL = r"-?(?:0|[1-9][0-9]{0,14})"
 _INT_COLUMN = re.compile(rf"{_INT_CELL}(?:\x00{_INT_CELL})*")
 _NAN = float("nan")
+
+
+def column_types(table: Table) -> dict[str, str]:
+    """Return attribute → declared type for the columns a load into ``table`` coerces.
+
+    Only a schema-defined table has them, and ``Any`` columns are autocast instead.
+    """
+    if not table.schema_defined:
+        return {}
+    return {a.name: a.type for a in table.attributes() if a.type not in (None, "Any")}
 
 
 def _load_refusal(must: str) -> Refuse:
