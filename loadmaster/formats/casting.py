@@ -3,7 +3,9 @@
 :func:`autocast` types one cell; :func:`cast_column` types a whole column of a batch at once,
 which is how the parser uses it: a column of plain numbers is decoded by one msgspec call, a
 column of booleans by one ``map``, a column of text autoCast leaves alone by one regex search;
-other columns cost one :func:`autocast` call per distinct cell.
+other columns cost one :func:`autocast` call per distinct cell. :func:`js_to_number`,
+:func:`js_string` and :func:`js_number` are JavaScript's own conversions, which the load
+coercion and the export writers share.
 """
 
 import json

@@ -9,9 +9,13 @@ from typing import Any, Literal
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
-from loadmaster.formats.csv_header import check_column_names
-from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
-from loadmaster.formats.load_coercion import coerce_typed, column_types
+from loadmaster.formats import (
+    CsvStream,
+    check_column_names,
+    coerce_typed,
+    column_types,
+    parse_csv_text,
+)
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
 

@@ -3,7 +3,7 @@
 from itertools import islice
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.formats.dates import parse_js_date
+from loadmaster.formats import parse_js_date
 from loadmaster.jobs.context import JobContext
 
 CHUNK = 10_000

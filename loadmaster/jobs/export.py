@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.formats.writers import iter_csv, iter_json_array
+from loadmaster.formats import iter_csv, iter_json_array
 from loadmaster.jobs.context import JobContext
 from loadmaster.operations import data, schema as s
 from loadmaster.operations.checks import attributes_list, table_of

@@ -1,14 +1,13 @@
 """JSON imports: a top-level JSON array of objects, streamed into a table in batches.
 
-The array is split by :class:`loadmaster.formats.json_array.JsonArraySplitter`; this module
+The array is split by :class:`loadmaster.formats.JsonArraySplitter`; this module
 batches its records and commits them.
 """
 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from loadmaster.formats.csv_header import check_column_names
-from loadmaster.formats.json_array import JsonArraySplitter
+from loadmaster.formats import JsonArraySplitter, check_column_names
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import Action, commit_records, run_load
 

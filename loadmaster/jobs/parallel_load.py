@@ -14,7 +14,7 @@ from typing import IO
 import msgspec
 
 from loadmaster.errors import LoadmasterError
-from loadmaster.formats.load_coercion import column_types
+from loadmaster.formats import column_types
 from loadmaster.jobs import parse_worker
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.frames import read_frame, write_frame
