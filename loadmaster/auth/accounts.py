@@ -16,7 +16,7 @@ import msgspec
 from loadmaster.auth.passwords import hash_password
 from loadmaster.auth.role_validation import validate_role
 from loadmaster.auth.roles import CREATED, UPDATED, role_answer, role_in_user_info
-from loadmaster.auth.users import UserStore
+from loadmaster.auth.users import UserStore, new_uid
 from loadmaster.errors import ConflictError, NotFoundError
 from loadmaster.models import User
 from loadmaster.storage import Condition
@@ -27,7 +27,7 @@ LAST_SUPER_USER = (
 )
 ROLE_NOT_FOUND = "Role not found"
 #: Fields of a user record never shown to anyone.
-_SECRET_FIELDS = frozenset({"password", "refresh_token"})
+_SECRET_FIELDS = frozenset({"password", "refresh_token", "uid"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,7 +53,13 @@ def add_user(users: UserStore, username: str, password: str, role: str, *, activ
         found = users.roles.by_name(role)
         if found is None:
             raise NotFoundError(f"{role} role not found")
-        record = {"username": username, "password": hashed, "role": found["id"], "active": active}
+        record = {
+            "username": username,
+            "password": hashed,
+            "role": found["id"],
+            "active": active,
+            "uid": new_uid(),
+        }
         if users.user_table.write([record], "insert").skipped:
             raise ConflictError(f"User {username} already exists")
     return f"{username} successfully added"
@@ -69,7 +75,8 @@ def alter_user(
 ) -> dict[str, Any]:
     """Change a user's password, role (by name) or active flag.
 
-    A new password also revokes the user's refresh token.
+    A new password also gives the user a new identity, so every token issued before (both
+    kinds) stops working.
 
     Raises:
         NotFoundError: No such user, or no role with that name.
@@ -79,6 +86,7 @@ def alter_user(
     if password is not None:
         changes["password"] = hash_password(password)
         changes["refresh_token"] = None
+        changes["uid"] = new_uid()
     with users.changing():
         record = users.user_record(username)
         if role is not None:
