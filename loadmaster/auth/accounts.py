@@ -16,7 +16,6 @@ from loadmaster.auth.passwords import hash_password
 from loadmaster.auth.role_validation import validate_role
 from loadmaster.auth.roles import (
     CREATED,
-    SYSTEM,
     UPDATED,
     altered_role_answer,
     as_written,
@@ -27,6 +26,7 @@ from loadmaster.auth.roles import (
 from loadmaster.auth.users import UserStore
 from loadmaster.errors import ConflictError, InvalidRequestError, NotFoundError
 from loadmaster.models import User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Condition
 
 LAST_SUPER_USER = (
@@ -134,7 +134,7 @@ def drop_user(users: UserStore, username: str) -> str:
 
 def list_users(users: UserStore) -> list[dict[str, Any]]:
     """Return every user with their role record, without secrets."""
-    tables = users.store.table_names(SYSTEM)
+    tables = users.store.table_names(SYSTEM_DATABASE)
     roles = {r.get("id"): role_answer(with_system_tables(r, tables)) for r in users.roles.all()}
     return [_user_answer(r, roles.get(r.get("role"))) for r in users.user_table.scan()]
 
@@ -150,7 +150,7 @@ def user_info(users: UserStore, user: User) -> dict[str, Any]:
         "active": active,
         "username": user.username,
         "role": (
-            role_in_user_info(with_system_tables(role, users.store.table_names(SYSTEM)))
+            role_in_user_info(with_system_tables(role, users.store.table_names(SYSTEM_DATABASE)))
             if role is not None
             else None
         ),

@@ -3,9 +3,9 @@
 from typing import Any
 
 from loadmaster.models import Role
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Store, Table
 
-SYSTEM = "system"
 ROLE_TABLE = "hdb_role"
 CREATED = "__createdtime__"
 UPDATED = "__updatedtime__"
@@ -22,7 +22,7 @@ class RoleRecords:
     @property
     def table(self) -> Table:
         """Return the ``system.hdb_role`` table."""
-        return self._store.table(SYSTEM, ROLE_TABLE)
+        return self._store.table(SYSTEM_DATABASE, ROLE_TABLE)
 
     def get(self, role_id: Any) -> dict[str, Any] | None:
         """Return a role record by id, or None."""
@@ -94,7 +94,7 @@ def with_system_tables(record: dict[str, Any], tables: list[str]) -> dict[str, A
     read = permission.get("super_user") is True
     grant = {"read": read, "insert": False, "update": False, "delete": False}
     system = {"tables": {t: {**grant, "attribute_permissions": []} for t in tables}}
-    return {**record, "permission": {**permission, SYSTEM: system}}
+    return {**record, "permission": {**permission, SYSTEM_DATABASE: system}}
 
 
 def altered_role_answer(record: dict[str, Any]) -> dict[str, Any]:

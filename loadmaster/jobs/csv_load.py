@@ -9,10 +9,15 @@ from typing import Any, Literal
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
-from loadmaster.jobs.casting import coerce_typed
+from loadmaster.formats import (
+    CsvStream,
+    check_column_names,
+    coerce_typed,
+    column_types,
+    parse_csv_text,
+)
+from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csvparse import CsvStream, check_column_names, parse_csv_text
-from loadmaster.storage import Table
 
 Action = Literal["insert", "update", "upsert"]
 #: Rows per write transaction for streamed loads.
@@ -31,13 +36,6 @@ def loaded_message(written: int, total: int) -> str:
     return f"successfully loaded {written} of {total} records"
 
 
-def typed_coercer(table: Table) -> dict[str, str]:
-    """Return attribute → declared type for a schema-defined table's typed attributes."""
-    if not table.schema_defined:
-        return {}
-    return {a.name: a.type for a in table.attributes() if a.type not in (None, "Any")}
-
-
 def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
     """Coerce cells of typed attributes in place (``Invalid value for attribute ...``)."""
     for record in records:
@@ -50,7 +48,7 @@ def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Ac
     """Run csv_data_load: parse the whole text, then write it in one transaction."""
     target = job.store.table(db, table)
     header, records = parse_csv_text(
-        data, keep_parsed_extra=True, json_cells=False, column_types=typed_coercer(target)
+        data, keep_parsed_extra=True, json_cells=False, column_types=column_types(target)
     )
     if not records:
         return "No records parsed from csv file."
@@ -131,12 +129,10 @@ def load_csv_chunks(
         and (size_hint is None or size_hint >= threshold)
         and table_rules(job.user, job.store.table(db, table)) is None
     ):
-        from loadmaster.jobs import parallel_load
-
         return run_load(
             job, parallel_load.commit_batches(job, chunks, db=db, table=table, action=action)
         )
-    types = typed_coercer(job.store.table(db, table))
+    types = column_types(job.store.table(db, table))
     stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
     # Every row shares the header, so checking it before the first write is enough.
     return run_load(
@@ -169,7 +165,7 @@ def commit_records(
     still need coercing (CSV streams already typed the raw text).
     """
     target = job.store.table(db, table)
-    types = typed_coercer(target) if coerce else {}
+    types = column_types(target) if coerce else {}
     for batch in batches:
         check(batch)
         check_records_write(job.user, target, batch, action)

@@ -8,9 +8,9 @@ import msgspec
 
 from loadmaster.actors.system import Submitted
 from loadmaster.errors import InvalidRequestError, ServerError
+from loadmaster.formats import parse_moment_iso
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, load_access

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.jobs.casting import js_number
-from loadmaster.jobs.dates import to_iso_utc
+from loadmaster.formats.casting import js_number
+from loadmaster.formats.dates import to_iso_utc
 
 
 def _encode_other(value: Any) -> Any:
