@@ -191,3 +191,24 @@ class ConfigurationError(LoadmasterError):
 
 class DataDirectoryInUseError(ConfigurationError):
     """Raised at start-up when another loadmaster process holds the data directory's lock."""
+
+
+class SystemDatabaseWriteError(PermissionDeniedError):
+    """Raised when a write would update or remove anything of the ``system`` database (403)."""
+
+    TEXT = (
+        "The 'system' database, tables and records are used internally by HarperDB "
+        "and cannot be updated or removed."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}
+
+
+class RequestSchemaError(MalformedBodyError):
+    """Raised when a request fails HarperDB's route schema (400 in Fastify's envelope)."""

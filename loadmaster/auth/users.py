@@ -16,8 +16,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from loadmaster.auth.passwords import generate_password, hash_password, verify_password
 from loadmaster.auth.roles import ROLE_TABLE, RoleRecords
 from loadmaster.auth.throttle import LoginThrottle
@@ -92,10 +90,10 @@ class UserStore:
         for table, key in ((ROLE_TABLE, "id"), (USER_TABLE, "username")):
             if table not in self._names():
                 self.store.create_table(SYSTEM_DATABASE, table, key)
+        self.roles.add_builtins()
         if self.user_table.record_count():
             self._give_identities()
             return None
-        self.roles.table.write([msgspec.to_builtins(SUPER_ROLE)], "upsert")
         generated = None
         if admin_password is None:
             admin_password = generated = generate_password()
