@@ -188,7 +188,7 @@ def test_read_audit_log_errors(instance: Instance, dev: httpx.Client) -> None:
     assert "soon" in answer["error"]
     status, answer = post(dev, **base, schema="dev", table="dog", limit="lots")
     assert (status, answer) == (400, {"error": "'limit' must be a non-negative integer"})
-    assert post(dev, **base, schema="dev", table="dog", search_values=[10**400]) == (200, [])
+    assert post(dev, **base, schema="dev", table="dog", search_values=[1e308]) == (200, [])
     # System tables answer too (loadmaster does not audit them: see the README).
     assert post(dev, **base, schema="system", table="hdb_role", limit=1) == (200, [])
 
