@@ -5,6 +5,7 @@ import logging
 from collections.abc import Sequence
 
 from loadmaster.instance import Instance
+from loadmaster.server.log_setup import LEVELS, configure_logging
 from loadmaster.server.serve import serve_forever
 from loadmaster.settings import Settings
 
@@ -21,13 +22,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--certfile", help="TLS certificate: serve h2 over TLS (LOADMASTER_CERTFILE)"
     )
     serve.add_argument("--keyfile", help="TLS private key (LOADMASTER_KEYFILE)")
+    serve.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LEVELS,
+        help="log level (LOADMASTER_LOG_LEVEL, default INFO)",
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = Settings.from_env(
-        host=args.host, port=args.port, data=args.data, certfile=args.certfile, keyfile=args.keyfile
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        log_level=args.log_level,
     )
+    configure_logging(settings.log_level, settings.log_format)
     with Instance(settings) as instance:
         logging.getLogger("loadmaster").info(
             "serving the Operations API on %s:%d, data in %s",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -18,6 +19,9 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.operations.table import OPERATIONS
+from loadmaster.server.access_log import AccessLog
+from loadmaster.server.metrics import Metrics
 from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
@@ -104,9 +108,13 @@ def create_app(instance: "Instance") -> Starlette:
     async def health(_: Request) -> Response:
         return PlainTextResponse("HarperDB is running.")
 
+    metrics = Metrics()
+    instance.jobs.events.add_listener(metrics.on_job_event)
     return Starlette(
         routes=[
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
-        ]
+            Route("/metrics", metrics.endpoint(instance, error_response), methods=["GET"]),
+        ],
+        middleware=[Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)],
     )
