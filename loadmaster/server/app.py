@@ -22,6 +22,7 @@ from loadmaster.errors import (
 from loadmaster.operations.table import OPERATIONS
 from loadmaster.server.access_log import AccessLog
 from loadmaster.server.metrics import Metrics
+from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def create_app(instance: "Instance") -> Starlette:
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics.endpoint(instance, error_response), methods=["GET"]),
+            Route("/openapi.json", OpenAPIEndpoint().answer, methods=["GET"]),
         ],
         middleware=[Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)],
     )
