@@ -10,6 +10,7 @@ Embedded use::
 
 from importlib import metadata as _metadata
 
+from loadmaster.client import Client, Job
 from loadmaster.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -31,8 +32,10 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 
 __all__ = [
     "AuthenticationError",
+    "Client",
     "Instance",
     "InvalidRequestError",
+    "Job",
     "LoadmasterError",
     "NotFoundError",
     "PermissionDeniedError",

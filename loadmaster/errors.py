@@ -18,6 +18,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── PayloadTooLargeError (413)
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     ├── ServiceUnavailableError (503)  an actor did not answer in time
+    │   └── ConnectionFailedError      (client) the server cannot be reached
     └── StorageError (500)             LMDB failed
 """
 
@@ -154,3 +155,11 @@ class StorageError(LoadmasterError):
     """Raised when LMDB fails (wrapped with ``from exc``)."""
 
     status_code = 500
+
+
+class ConnectionFailedError(ServiceUnavailableError):
+    """Raised by the client when the server cannot be reached or the connection breaks."""
+
+
+class UploadInterruptedError(InvalidRequestError):
+    """Raised in an upload's job when the client went away before the body was complete."""

@@ -9,8 +9,10 @@ import loadmaster
 def test_public_surface() -> None:
     assert sorted(loadmaster.__all__) == [
         "AuthenticationError",
+        "Client",
         "Instance",
         "InvalidRequestError",
+        "Job",
         "LoadmasterError",
         "NotFoundError",
         "PermissionDeniedError",

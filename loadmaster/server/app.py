@@ -24,6 +24,7 @@ from loadmaster.server.access_log import AccessLog
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.pipeline import Answered, Pipeline
+from loadmaster.server.uploads import UploadRoute, openapi_paths as upload_paths
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -116,7 +117,12 @@ def create_app(instance: "Instance") -> Starlette:
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics.endpoint(instance, error_response), methods=["GET"]),
-            Route("/openapi.json", OpenAPIEndpoint().answer, methods=["GET"]),
+            Route("/openapi.json", OpenAPIEndpoint(upload_paths()).answer, methods=["GET"]),
+            Route(
+                "/load/{database}/{table}",
+                UploadRoute(instance, json_response, error_response).answer,
+                methods=["PUT", "POST"],
+            ),
         ],
         middleware=[Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)],
     )
