@@ -12,7 +12,7 @@ import msgspec
 
 from loadmaster.client.records import Job, error_from_answer
 from loadmaster.client.sources import export_body, is_remote, load_body, upload_of
-from loadmaster.errors import ConnectionFailedError, InvalidRequestError, LoadmasterError
+from loadmaster.errors import ConnectionFailedError, InvalidRequestError, NotFoundError
 
 __all__ = ["Client", "ProgressCallback"]
 
@@ -301,7 +301,7 @@ def _is_json(response: httpx.Response) -> bool:
 def _first_job(content: bytes, job_id: str) -> Job:
     jobs = _JOBS.decode(content)
     if not jobs:
-        raise LoadmasterError(f"Job {job_id} not found", status_code=404)
+        raise NotFoundError(f"Job {job_id} not found")
     return jobs[0]
 
 
