@@ -25,7 +25,7 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
         Middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=("GET", "POST", "OPTIONS"),
+            allow_methods=("GET", "POST", "PUT", "OPTIONS"),
             allow_headers=ALLOWED_HEADERS,
             max_age=PREFLIGHT_MAX_AGE,
         )
