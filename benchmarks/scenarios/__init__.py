@@ -17,8 +17,8 @@ Scenario = Callable[[Context], None]
 SCENARIOS: dict[str, Scenario] = {
     "insert": insert,
     "csv_file_load": csv_file_load,
-    "csv_file_load_audit": csv_file_load_audit,
     "json_file_load": json_file_load,
+    "csv_file_load_audit": csv_file_load_audit,
     "export_local_json": export_local_json,
     "export_local_csv": export_local_csv,
     "get_job": get_job,

@@ -138,7 +138,7 @@ def create_app(instance: "Instance") -> Starlette:
             ),
         ],
         middleware=[
-            Middleware(AccessLog, metrics=metrics, operations=OPERATIONS),
             *cors_middleware(instance.settings),
+            Middleware(AccessLog, metrics=metrics, operations=OPERATIONS),
         ],
     )
