@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
+from loadmaster.jobs.file_roots import create_default_root
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
 from loadmaster.operations.handler_context import Context
@@ -53,6 +54,7 @@ class Instance:
         self.settings = settings
         data = Path(settings.data)
         data.mkdir(parents=True, exist_ok=True)
+        create_default_root(settings)
         self.store = Store.open(data, map_size=settings.map_size)
         self._servers: list[HttpServer] = []
         self._closed = False
@@ -61,10 +63,9 @@ class Instance:
             self.users = UserStore(self.store)
             generated = self.users.bootstrap(data, settings.admin_password)
             if generated is not None:
+                # Only where it is: a log is read by more people than the 0600 file.
                 log.warning(
-                    "created super user HDB_ADMIN with password %s (also in %s)",
-                    generated,
-                    data / "admin-password",
+                    "created super user HDB_ADMIN; its password is in %s", data / "admin-password"
                 )
             self.jobs = JobSystem(self.store, settings)
             self.jobs.start()

@@ -12,6 +12,7 @@ from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDe
 from loadmaster.jobs.casting import coerce_typed
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csvparse import CsvStream, check_column_names, parse_csv_text
+from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.storage import Table
 
 Action = Literal["insert", "update", "upsert"]
@@ -97,6 +98,7 @@ def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
 
 def load_csv_file(job: JobContext, path: str, *, db: str, table: str, action: Action) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
+    check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     try:
         size: int | None = os.stat(path).st_size
     except OSError:

@@ -8,13 +8,15 @@ import re
 import socket
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from loadmaster.errors import LoadmasterError
+from loadmaster import net_rules
+from loadmaster.errors import FetchRefusedError, LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import Action, load_csv_chunks
+from loadmaster.jobs.outbound import fetch_client, shown_url
 
 #: Content types HarperDB accepts; parameters such as ``; charset=utf-8`` are accepted too
 #: (HarperDB compares the whole header, rejecting them: upstream issue #1041).
@@ -61,15 +63,6 @@ def validate_url_load(
     return problems
 
 
-def shown_url(url: str) -> str:
-    """Return the URL as messages show it: a password in its user info is masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
-
 def load_csv_url(
     job: JobContext,
     url: str,
@@ -78,6 +71,7 @@ def load_csv_url(
     db: str,
     table: str,
     action: Action,
+    resolver: net_rules.Resolver = net_rules.resolve,
 ) -> str:
     """Run csv_url_load: GET the URL and stream its body into the table.
 
@@ -88,6 +82,8 @@ def load_csv_url(
         db: The database.
         table: The table.
         action: insert, update or upsert.
+        resolver: How host names become addresses, for callers who are not super users
+            (whose fetches reach only public addresses, see :mod:`outbound`).
 
     Returns:
         ``successfully loaded N of M records``.
@@ -109,8 +105,13 @@ def load_csv_url(
         ) from exc
     try:
         with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, max_redirects=settings.max_redirects
+            fetch_client(
+                job.user,
+                settings,
+                resolver=resolver,
+                timeout=timeout,
+                follow_redirects=True,
+                max_redirects=settings.max_redirects,
             ) as client,
             client.stream("GET", url, headers=sent) as response,
         ):
@@ -124,6 +125,8 @@ def load_csv_url(
         raise _failure(exc, url, shown, job) from exc
     except httpx.InvalidURL as exc:
         raise UrlLoadError(f"CSV Load failed from URL: {shown}, {exc}") from exc
+    except FetchRefusedError as exc:  # the first host or a redirect's, on connect
+        raise UrlLoadError(f"CSV Load failed from URL: {shown}, {exc.message}") from exc
 
 
 def _check_response(response: httpx.Response, shown: str) -> None:

@@ -11,6 +11,8 @@ from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
+from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.outbound import check_url
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, load_access
@@ -109,6 +111,8 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
     path = op.file_path
+    # Before the file is looked at, so that files outside cannot be probed for existence.
+    check_file_path(path, ctx.user, ctx.settings)
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
     if not os.access(path, os.R_OK):
@@ -126,6 +130,7 @@ def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
         url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
     )
     table_of(op, ctx.store, status=400)
+    check_url(str(op.csv_url), ctx.user, ctx.settings)
     csv_url, headers = str(op.csv_url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
@@ -184,6 +189,7 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
         path=op.path,
         filename=op.filename,
     )
+    export.check_destination(request, ctx.user, ctx.settings)
     return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 
