@@ -4,18 +4,23 @@ Injected resolvers give names to the loopback server; which loopback addresses c
 "public" is set by the allow list, so every connection a test could make goes to 127.0.0.0/8.
 """
 
+import http.server
 import socket
+import ssl
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
 
 from loadmaster.errors import FetchRefusedError, LoadmasterError
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.outbound import check_url
+from loadmaster.jobs.outbound import GuardedTransport, check_url
 from loadmaster.jobs.url import load_csv_url
 from loadmaster.models import EMBEDDED_USER, Role, User
+from loadmaster.net_rules import AllowList
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
 from tests.remote_fixtures import HttpSource
@@ -211,3 +216,42 @@ def test_submit_check(store: Store) -> None:
     check_url("http://later.test/a.csv", LOADER, Settings(), resolver=unresolvable)
     check_url("http://files.test:b:c/a.csv", LOADER, Settings(), resolver=resolver)
     check_url("http:///a.csv", LOADER, Settings(), resolver=resolver)
+
+
+def test_over_tls_the_certificate_is_checked_against_the_name() -> None:
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("files.test").configure_cert(server_side)
+    client_side = ssl.create_default_context()
+    authority.configure_trust(client_side)
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"hello")
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        allow = AllowList.parse("127.0.0.1")
+        resolver = Resolver(["127.0.0.1"])
+        with httpx.Client(
+            transport=GuardedTransport(allow=allow, resolver=resolver, verify=client_side)
+        ) as client:
+            assert client.get(f"https://files.test:{port}/").text == "hello"
+            # The same address under a name the certificate does not hold is refused.
+            with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+                client.get(f"https://other.test:{port}/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
