@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats import iter_csv, iter_json_array
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
-from loadmaster.jobs.writers import iter_csv, iter_json_array
 from loadmaster.models import User
 from loadmaster.names import database_of
 from loadmaster.query import (

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from loadmaster import net_rules
 from loadmaster.errors import FetchRefusedError
 from loadmaster.models import User
+from loadmaster.net_rules import AllowList, Resolver, judge, resolve
 from loadmaster.settings import Settings
 
 __all__ = ["GuardedTransport", "check_url", "fetch_client", "shown_url"]
@@ -43,9 +43,7 @@ def refused(url: str, refusal: str) -> FetchRefusedError:
     )
 
 
-def check_url(
-    url: str, user: User, settings: Settings, *, resolver: net_rules.Resolver = net_rules.resolve
-) -> None:
+def check_url(url: str, user: User, settings: Settings, *, resolver: Resolver = resolve) -> None:
     """Refuse, at submit, a URL whose host is or resolves to an address the caller's fetches
     may not reach. A URL that cannot be judged yet (it does not parse, its name does not
     resolve) passes: the fetch then fails with its own message, or is refused on connect.
@@ -61,11 +59,11 @@ def check_url(
         return
     if not parsed.host:
         return
-    allow = net_rules.AllowList.parse(settings.url_allow_hosts)
+    allow = AllowList.parse(settings.url_allow_hosts)
     if allow.allows_name(parsed.host):
         return
     try:
-        judgement = net_rules.judge(parsed.host, _port(parsed), allow=allow, resolver=resolver)
+        judgement = judge(parsed.host, _port(parsed), allow=allow, resolver=resolver)
     except OSError:
         return
     if judgement.refusal is not None:
@@ -87,8 +85,8 @@ class GuardedTransport(httpx.BaseTransport):
     def __init__(
         self,
         *,
-        allow: net_rules.AllowList,
-        resolver: net_rules.Resolver = net_rules.resolve,
+        allow: AllowList,
+        resolver: Resolver = resolve,
         **transport: Any,
     ) -> None:
         self._allow = allow
@@ -106,9 +104,7 @@ class GuardedTransport(httpx.BaseTransport):
         if url.scheme not in _DEFAULT_PORTS or not url.host:
             return self._inner.handle_request(request)  # httpx words what is wrong
         try:
-            judgement = net_rules.judge(
-                url.host, _port(url), allow=self._allow, resolver=self._resolver
-            )
+            judgement = judge(url.host, _port(url), allow=self._allow, resolver=self._resolver)
         except OSError as exc:
             raise httpx.ConnectError(f"cannot resolve {url.host}: {exc}", request=request) from exc
         if judgement.refusal is not None:
@@ -145,7 +141,7 @@ def fetch_client(
     user: User,
     settings: Settings,
     *,
-    resolver: net_rules.Resolver = net_rules.resolve,
+    resolver: Resolver = resolve,
     **client: Any,
 ) -> httpx.Client:
     """Return the httpx client a fetch for ``user`` uses: unlimited for super users,
@@ -153,5 +149,5 @@ def fetch_client(
     not used then: they would resolve names themselves)."""
     if user.super_user:
         return httpx.Client(**client)
-    allow = net_rules.AllowList.parse(settings.url_allow_hosts)
+    allow = AllowList.parse(settings.url_allow_hosts)
     return httpx.Client(transport=GuardedTransport(allow=allow, resolver=resolver), **client)

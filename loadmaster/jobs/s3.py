@@ -22,7 +22,6 @@ from loadmaster.errors import InvalidRequestError, LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import (
     READ_CHUNK,
-    Action,
     load_csv_chunks,
 )
 from loadmaster.jobs.export import (
@@ -33,6 +32,7 @@ from loadmaster.jobs.export import (
     search_records,
 )
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.names import Action
 from loadmaster.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,7 +40,10 @@ if TYPE_CHECKING:
     from types_boto3_s3.type_defs import CompletedPartTypeDef
 
 S3_FIELDS = ("aws_access_key_id", "aws_secret_access_key", "bucket", "key", "region")
-EXTENSIONS = (".csv", ".json")
+#: The formats a key names by its extension (after a compression suffix, if any); HarperDB
+#: knows the first two.
+EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
 #: Bytes per uploaded part of an export (S3's minimum is 5 MiB, except for the last part).
 PART_SIZE = 8 << 20
 #: Parts of an export being sent at once while the next is encoded.
@@ -68,8 +71,13 @@ def _blank(value: Any) -> bool:
 
 
 def _extension(key: str) -> str:
-    # Node's path.extname: a leading dot names a hidden file, not an extension.
+    # Node's path.extname: a leading dot names a hidden file, not an extension. A compression
+    # suffix is looked through (``dogs.csv.gz`` is a CSV; its bytes say it is gzip).
     base = key.rpartition("/")[2]
+    for suffix in COMPRESSION_SUFFIXES:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+            break
     dot = base.rfind(".")
     return base[dot:] if dot > 0 else ""
 
@@ -161,9 +169,16 @@ def _aws_error(exc: ClientError | BotoCoreError) -> S3Error:
 
 
 def import_from_s3(
-    job: JobContext, s3: Mapping[str, Any], *, db: str, table: str, action: Action
+    job: JobContext,
+    s3: Mapping[str, Any],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    encoding: str = "utf-8",
 ) -> str:
-    """Run import_from_s3: stream a ``.csv`` or ``.json`` object into a table.
+    """Run import_from_s3: stream a ``.csv`` or a JSON object (``.json``, ``.ndjson``,
+    ``.jsonl``; each also gzip- or zstd-compressed) into a table.
 
     Returns:
         ``successfully loaded N of M records``.
@@ -180,9 +195,18 @@ def import_from_s3(
     body = answer["Body"]
     try:
         chunks = _object_chunks(body.iter_chunks(READ_CHUNK), answer["ContentLength"], job)
-        if key.endswith(".json"):
-            return load_json_chunks(job, chunks, db=db, table=table, action=action)
-        return load_csv_chunks(job, chunks, db=db, table=table, action=action)
+        extension = _extension(key)
+        if EXTENSIONS.get(extension) == "json":
+            return load_json_chunks(
+                job,
+                chunks,
+                db=db,
+                table=table,
+                action=action,
+                encoding=encoding,
+                array_only=extension == ".json",
+            )
+        return load_csv_chunks(job, chunks, db=db, table=table, action=action, encoding=encoding)
     finally:
         body.close()
 

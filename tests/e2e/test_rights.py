@@ -159,6 +159,7 @@ def test_an_insert_only_user_reads_no_file_outside_the_roots(
         tmp_path / "etc",
     ):
         assert inserter.post(file_load(path)) == outside(path)
+        assert inserter.post({**file_load(path), "operation": "json_file_load"}) == outside(path)
     assert site.jobs() == []
     # Inside the root the load works, and the header is never echoed in full.
     (files / "dogs.csv").write_text("id,name\n1,Rex\n")
@@ -306,6 +307,8 @@ def test_a_user_cannot_reach_the_server_or_other_loopback_services(
     # The same refusal for the server's own port and for another one: no port scan.
     assert inserter.post(url_load(own)) == refused(own)
     assert inserter.post(url_load(other)) == refused(other)
+    json_load = {"operation": "json_url_load", "table": "dog", "action": "insert"}
+    assert inserter.post({**json_load, "json_url": other}) == refused(other)
     for url, verb in [
         (f"http://localhost:{other_port}/", "resolves to"),
         (f"http://2130706433:{other_port}/", "resolves to"),
