@@ -188,10 +188,15 @@ def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
     target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
     found = search_records(job, search)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
+    # O_EXCL: never through a file or link already there (nor removing it after); the
+    # rename keeps the mode.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        # O_EXCL: never through a file or link already there; the rename keeps the mode.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-        with os.fdopen(os.open(partial, flags, _FILE_MODE), "wb") as out:
+        fd = os.open(partial, flags, _FILE_MODE)
+    except OSError as exc:
+        raise InvalidRequestError(node_error(exc, "open", target)) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
             for chunk in encode(fmt, found, job):
                 out.write(chunk)
         os.replace(partial, target)
