@@ -195,6 +195,9 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
+    if isinstance(request.get("endpoint_url"), str):
+        # boto3 resolves and connects on its own: the request's endpoint is judged at submit.
+        check_url(request["endpoint_url"], ctx.user, ctx.settings)
     return start_job(
         op,
         ctx,

@@ -328,6 +328,16 @@ def test_a_user_cannot_reach_the_server_or_other_loopback_services(
             400,
             f"URL '{url}' is not allowed: its host is {kind} address {FETCHES}",
         )
+    s3 = {
+        "aws_access_key_id": "AKID",
+        "aws_secret_access_key": "secret",
+        "bucket": "b",
+        "key": "dogs.csv",
+        "region": "us-east-1",
+        "endpoint_url": other,
+    }
+    s3_load = {"operation": "import_from_s3", "table": "dog", "action": "insert", "s3": s3}
+    assert inserter.post(s3_load) == refused(other)
     assert connections(listener) == 0
     assert site.jobs() == []
     # The job system still runs for everyone, the refused user included.
