@@ -154,3 +154,49 @@ class StorageError(LoadmasterError):
     """Raised when LMDB fails (wrapped with ``from exc``)."""
 
     status_code = 500
+
+
+class SqlParseError(InvalidRequestError):
+    """Raised when the text of a ``sql`` operation does not parse (HarperDB's 400 excerpt)."""
+
+    status_code = 400
+
+
+class SqlError(ServerError):
+    """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
+
+    status_code = 500
+
+
+class SystemDatabaseWriteError(PermissionDeniedError):
+    """Raised when SQL would update or delete in the ``system`` database (403, fixed text)."""
+
+    TEXT = (
+        "The 'system' database, tables and records are used internally by HarperDB "
+        "and cannot be updated or removed."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}
+
+
+class TimestampWriteError(PermissionDeniedError):
+    """Raised when a role that lists a timestamp attribute writes it through SQL (403)."""
+
+    TEXT = (
+        "Internal timestamp attributes - '__createdtime_' and '__updatedtime__' - cannot be "
+        "inserted to or updated by HDB users."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}

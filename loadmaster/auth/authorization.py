@@ -25,6 +25,7 @@ OPEN_TO_ALL: frozenset[type[s.Operation]] = frozenset(
         s.UserInfo,
         s.CreateAuthenticationTokens,
         s.RefreshOperationToken,
+        s.Sql,  # the SQL layer checks tables and attributes itself (sql spec §14)
     }
 )
 _READS = (s.SearchById, s.SearchByHash, s.SearchByValue, s.SearchByConditions, s.DescribeTable)

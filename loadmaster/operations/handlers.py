@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "jobs", "users")
+_MODULES = ("ddl", "data", "jobs", "users", "sql")
 
 
 def load() -> None:
