@@ -4,6 +4,7 @@ import errno
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import chain
 from typing import Any, NamedTuple
 
 import msgspec
@@ -13,6 +14,7 @@ from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.writers import iter_csv, iter_json_array
 from loadmaster.operations import data, schema as s
 from loadmaster.operations.checks import attributes_list, table_of
+from loadmaster.sql import PreparedSql
 from loadmaster.storage import Table
 
 FORMATS = ("json", "csv")
@@ -93,6 +95,18 @@ def search_records(job: JobContext, search: s.TableOp) -> Found:
     return Found(found, columns, project)
 
 
+def sql_records(sql: PreparedSql) -> Found:
+    """Run a prepared SQL search operation; its rows are exported as they are, streamed.
+
+    The columns are the first row's keys, as json2csv takes them (spec sql §15).
+    """
+    rows = sql.rows()
+    first = next(rows, None)
+    if first is None:
+        return Found(iter(()), sql.columns, dict)
+    return Found(chain((first,), rows), list(first), dict)
+
+
 def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
     """Encode records as a compact JSON array or CSV, counting them as progress.
 
@@ -113,6 +127,11 @@ def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
     return iter_csv(counted(), columns=found.columns, chunk_records=5000)
 
 
+def _given(search: s.TableOp | None) -> s.TableOp:
+    assert search is not None  # noqa: S101 - parsed when there is no SQL
+    return search
+
+
 def node_error(exc: OSError, syscall: str, path: str) -> str:
     """Word a file-system error as Node does (``ENOENT: no such file or directory, open 'p'``);
     HarperDB clients see these texts."""
@@ -121,12 +140,15 @@ def node_error(exc: OSError, syscall: str, path: str) -> str:
     return f"{code}: {description}, {syscall} '{path}'"
 
 
-def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
-    """Write a search result to ``<path>/<filename or now>.<format>`` on the server."""
+def export_local(
+    job: JobContext, op: s.ExportLocal, sql: PreparedSql | None = None
+) -> dict[str, str]:
+    """Write a search result (or the rows of ``sql``, parsed and checked before the job
+    started) to ``<path>/<filename or now>.<format>`` on the server."""
     fmt = check_format(op.format)
     if op.path is None or op.path == "":
         raise InvalidRequestError("path is missing.")
-    search = parse_search(op.search_operation)
+    search = parse_search(op.search_operation) if sql is None else None
     directory = str(op.path)
     if not os.path.exists(directory):
         raise InvalidRequestError(f"path '{directory}' does not exist")
@@ -136,7 +158,7 @@ def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
         )
     name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
     target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
-    found = search_records(job, search)
+    found = sql_records(sql) if sql is not None else search_records(job, _given(search))
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
     try:
         with open(partial, "wb") as out:

@@ -25,10 +25,11 @@ from loadmaster.jobs.csv_load import (
     Action,
     load_csv_chunks,
 )
-from loadmaster.jobs.export import check_format, encode, parse_search, search_records
+from loadmaster.jobs.export import check_format, encode, parse_search, search_records, sql_records
 from loadmaster.jobs.jsonload import load_json_chunks
 from loadmaster.operations import schema as s
 from loadmaster.settings import Settings
+from loadmaster.sql import PreparedSql
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
@@ -198,7 +199,11 @@ def _object_chunks(chunks: Iterator[bytes], total: int, job: JobContext) -> Iter
 
 
 def export_to_s3(
-    job: JobContext, op: s.ExportToS3, *, part_size: int = PART_SIZE
+    job: JobContext,
+    op: s.ExportToS3,
+    *,
+    part_size: int = PART_SIZE,
+    sql: PreparedSql | None = None,
 ) -> dict[str, Any]:
     """Run export_to_s3: upload a search result as ``<s3.key>.<format>``, streamed.
 
@@ -212,8 +217,10 @@ def export_to_s3(
     """
     fmt = check_format(op.format)
     s3 = _export_fields(op.s3)
-    search = parse_search(op.search_operation)
-    found = search_records(job, search)
+    if sql is not None:
+        found = sql_records(sql)
+    else:
+        found = search_records(job, parse_search(op.search_operation))
     client = s3_client(s3, job.settings)
     bucket, key = str(s3["bucket"]), f"{s3['key']}.{fmt}"
     upload = _Upload(client, bucket, key, _CONTENT_TYPES[fmt])

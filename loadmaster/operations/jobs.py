@@ -15,6 +15,7 @@ from loadmaster.operations import schema as s
 from loadmaster.operations.checks import blank, table_of
 from loadmaster.operations.context import Context
 from loadmaster.operations.registry import operation, tag_of
+from loadmaster.sql import PreparedSql, is_sql_search, prepare_sql
 
 ACTIONS = ("insert", "update", "upsert")
 #: Request fields never recorded on a job: credentials and bulky payloads.
@@ -180,16 +181,26 @@ operation(s.DeleteRecordsBefore, super_user="deleteFilesBefore")(_delete_before)
 operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 
 
+def _sql_search(op: s.ExportLocal | s.ExportToS3, ctx: Context) -> PreparedSql | None:
+    """Parse and permission-check a ``sql`` search operation before the job (sql spec §15)."""
+    search = op.search_operation
+    if not is_sql_search(search):
+        return None
+    return prepare_sql(search.get("sql"), ctx.store, ctx.user)
+
+
 @operation(s.ExportLocal, super_user="export_local")
 def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
-    """Export a search result to a file on the server (checked inside the job)."""
-    return start_job(op, ctx, lambda job: export.export_local(job, op))
+    """Export a search result to a file on the server (checked inside the job, but for SQL)."""
+    sql = _sql_search(op, ctx)
+    return start_job(op, ctx, lambda job: export.export_local(job, op, sql))
 
 
 @operation(s.ExportToS3, super_user="export_to_s3")
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
-    """Export a search result to an S3 object (checked inside the job)."""
-    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op))
+    """Export a search result to an S3 object (checked inside the job, but for SQL)."""
+    sql = _sql_search(op, ctx)
+    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op, sql=sql))
 
 
 # --- job queries ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ two-phase WHERE does, and answers with HarperDB's rows and messages. :func:`prep
 does the checks up front and leaves the running to an export job, streamed.
 """
 
-from loadmaster.sql.engine import PreparedSql, prepare_sql, run_sql
+from loadmaster.sql.engine import PreparedSql, is_sql_search, prepare_sql, run_sql
 from loadmaster.sql.parse import MISSING_SQL
 
-__all__ = ["MISSING_SQL", "PreparedSql", "prepare_sql", "run_sql"]
+__all__ = ["MISSING_SQL", "PreparedSql", "is_sql_search", "prepare_sql", "run_sql"]

@@ -13,7 +13,12 @@ from loadmaster.sql.select import SelectPlan, prepare_select
 from loadmaster.sql.write import run_delete, run_insert, run_update
 from loadmaster.storage import Store
 
-__all__ = ["PreparedSql", "prepare_sql", "run_sql"]
+__all__ = ["PreparedSql", "is_sql_search", "prepare_sql", "run_sql"]
+
+
+def is_sql_search(search: Any) -> bool:
+    """Tell whether an export's ``search_operation`` is a ``sql`` one."""
+    return isinstance(search, dict) and search.get("operation") == "sql"
 
 
 def _write(statement: n.Statement, store: Store, user: User) -> dict[str, Any]:

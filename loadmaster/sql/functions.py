@@ -196,6 +196,12 @@ HARPER_FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+#: Date functions alasql also has built in (so any spelling works, printed upper-cased).
+_ALASQL_DATES = frozenset(
+    {"NOW", "GETDATE", "CURRENT_TIMESTAMP", "DATE_ADD", "DATE_SUB", "DATEDIFF"}
+)
+
+
 def resolve_function(written: str) -> tuple[str, Callable[..., Any] | None]:
     """Resolve a called name to ``(key name, function)``.
 
@@ -206,6 +212,8 @@ def resolve_function(written: str) -> tuple[str, Callable[..., Any] | None]:
     upper = written.upper()
     if upper in HARPER_FUNCTIONS and written in (upper, written.lower()):
         return written, HARPER_FUNCTIONS[upper]
+    if upper in _ALASQL_DATES:
+        return upper, HARPER_FUNCTIONS[upper]
     if upper in SCALARS:
         return upper, SCALARS[upper]
     if upper in AGGREGATES:

@@ -54,6 +54,14 @@ class _Dialect(MySQL):
             k: v for k, v in MySQL.Parser.FUNCTION_PARSERS.items() if k in ("CAST", "CONVERT")
         }
         NO_PAREN_FUNCTIONS: dict[Any, Any] = {}
+        # alasql's || concatenates; MySQL's is OR.
+        DISJUNCTION = {k: v for k, v in MySQL.Parser.DISJUNCTION.items() if k != TokenType.DPIPE}
+
+        def _parse_bitwise(self) -> Any:
+            this = super()._parse_bitwise()
+            while self._match(TokenType.DPIPE):
+                this = self.expression(exp.DPipe(this=this, expression=super()._parse_bitwise()))
+            return this
 
 
 def _rewrite(text: str) -> tuple[str, int | None]:

@@ -122,8 +122,9 @@ def _leaf(node: n.Expr, scope: Scope) -> tuple[int, list[Condition]] | None:
         found = scope.find(column)
         if found is None:
             return None
-        kind = "equals" if op == "=" else _RANGES[op]
-        return found[0], [Condition(attribute=found[1], type=kind, value=literal.value)]
+        if op == "=":
+            return found[0], [Condition(attribute=found[1], type="equals", value=literal.value)]
+        return found[0], _range(found[1], op, literal.value)
     if isinstance(node, n.InList) and not node.negated and isinstance(node.operand, n.Column):
         if not all(isinstance(i, n.Literal) for i in node.items):
             return None
@@ -133,6 +134,25 @@ def _leaf(node: n.Expr, scope: Scope) -> tuple[int, list[Condition]] | None:
         values = [i.value for i in node.items if isinstance(i, n.Literal)]
         return found[0], [Condition(attribute=found[1], type="equals", value=v) for v in values]
     return None
+
+
+def _range(attribute: str, op: str, value: Any) -> list[Condition]:
+    """Return HarperDB's range search: its index orders numbers before strings, so ``> 5``
+    also finds every string and ``< 'b'`` every number (JavaScript then decides)."""
+    found = [Condition(attribute=attribute, type=_RANGES[op], value=value)]
+    if _is_number(value) and op in (">", ">="):
+        found.append(_ALL_STRINGS(attribute))
+    elif isinstance(value, str) and op in ("<", "<="):
+        found.append(_ALL_NUMBERS(attribute))
+    return found
+
+
+def _ALL_STRINGS(attribute: str) -> Condition:  # noqa: N802 - reads as a constant search
+    return Condition(attribute=attribute, type="starts_with", value="")
+
+
+def _ALL_NUMBERS(attribute: str) -> Condition:  # noqa: N802
+    return Condition(attribute=attribute, type="less_than_equal", value=float("inf"))
 
 
 def _has(node: n.Expr, kinds: tuple[type, ...], op: str | None = None) -> bool:
@@ -186,12 +206,17 @@ def _like_prefix(pattern: str) -> str | None:
 
 def _narrowing(node: n.Expr, scope: Scope) -> tuple[int, list[Condition]] | None:
     """Return an index search every row meeting the required term ``node`` is found by."""
+    if isinstance(node, n.Binary) and node.op in _RANGES:
+        # JavaScript coerces ('5' > 4): a number's range plus every string is a superset of
+        # the matches; a string literal may match any number, so it narrows nothing.
+        leaf = _leaf(node, scope)
+        if leaf is None or not _is_number(leaf[1][0].value):
+            return None
+        attribute = leaf[1][0].attribute
+        return leaf[0], [leaf[1][0], _ALL_STRINGS(attribute)]
     leaf = _leaf(node, scope)
     if leaf is not None:
-        # A range compares with JavaScript coercion ('5' > 4): only a number literal's range
-        # is safe to take from the index, where numbers sort apart from strings.
-        exact = all(c.type == "equals" or _is_number(c.value) for c in leaf[1])
-        return leaf if exact else None
+        return leaf
     if isinstance(node, n.Between) and not node.negated and isinstance(node.operand, n.Column):
         found = scope.find(node.operand)
         low, high = node.low, node.high
@@ -200,7 +225,8 @@ def _narrowing(node: n.Expr, scope: Scope) -> tuple[int, list[Condition]] | None
         if not (_is_number(low.value) and _is_number(high.value)):
             return None
         value = [low.value, high.value]
-        return found[0], [Condition(attribute=found[1], type="between", value=value)]
+        between = Condition(attribute=found[1], type="between", value=value)
+        return found[0], [between, _ALL_STRINGS(found[1])]
     if isinstance(node, n.Binary) and node.op == "LIKE" and isinstance(node.left, n.Column):
         right = node.right
         if not isinstance(right, n.Literal) or not isinstance(right.value, str):

@@ -225,14 +225,14 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
     where = normalize_where(stmt.where)
     grouped = bool(stmt.group_by) or any(_contains_aggregate(i.expr) for i in stmt.items)
     compiler = Compiler(scope, grouped=grouped)
+    if stmt.group_by:
+        check_group_by(stmt, scope)
     outputs, empty_star = _outputs(stmt, scope, compiler, bool(stmt.joins))
     aliases = {o.key: o.fn for o in outputs}
     compiler.aliases = aliases
     plain = Compiler(scope)
     where_fn = plain.compile(where) if where is not None else None
     on_fns = [plain.compile(j.on) for j in stmt.joins if j.on is not None]
-    if stmt.group_by:
-        check_group_by(stmt, scope)
     group_fns = [plain.compile(g) for g in stmt.group_by]
     having_fn = compiler.compile(stmt.having) if stmt.having is not None else None
     order_fns = _order_fns(stmt, compiler if grouped else Compiler(scope, aliases=aliases), outputs)

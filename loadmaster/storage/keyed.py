@@ -57,7 +57,9 @@ def fetch(table: Table, keys: Sequence[bytes]) -> Iterator[dict[str, Any]]:
     """Yield the records of these primary keys, in the given order, read in chunks."""
     catalog = table._catalog  # storage-internal: the same package
     for chunk in get_many(catalog, table.database, table.name, keys):
-        yield from decode_records([v for _, v in chunk])
+        records = decode_records([v for _, v in chunk])
+        table.stats_records_read += len(records)
+        yield from records
 
 
 def in_row_order(keys: Sequence[bytes]) -> list[bytes]:
@@ -78,8 +80,10 @@ def _scan(table: Table, start: bytes, stop: bytes | None) -> Iterator[list[tuple
     return scan_primary(catalog, table.database, table.name, start=start or b"\x00", stop=stop)
 
 
-def _records(chunk: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
-    return decode_records([v for _, v in chunk])
+def _records(table: Table, chunk: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+    records = decode_records([v for _, v in chunk])
+    table.stats_records_read += len(records)
+    return records
 
 
 def scan_in_row_order(table: Table) -> Iterator[dict[str, Any]]:
@@ -111,15 +115,15 @@ def scan_in_row_order(table: Table) -> Iterator[dict[str, Any]]:
             if pending < len(text_indexes) and text_indexes[pending][0] == position:
                 pending += 1  # the number and the string collapse into one row
             whole.append(item)
-        yield from _records(whole)
+        yield from _records(table, whole)
     yield from fetch(table, [key for _, key in text_indexes[pending:]])
     for chunk in _scan(table, b"", _LOW):
-        yield from _records(chunk)
+        yield from _records(table, chunk)
     yield from fetch(table, fractions)
     for chunk in _scan(table, _HIGH, STR_TAG):
-        yield from _records(chunk)
+        yield from _records(table, chunk)
     for chunk in _scan(table, STR_TAG, None):
-        yield from _records([item for item in chunk if item[0] not in taken])
+        yield from _records(table, [item for item in chunk if item[0] not in taken])
 
 
 def _fetch_raw(table: Table, keys: list[bytes]) -> list[tuple[bytes, bytes]]:
