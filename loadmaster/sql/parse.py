@@ -35,6 +35,7 @@ _KINDS = ("select", "insert", "update", "delete")
 _STATEMENT_WORDS = frozenset(
     {"select", "insert", "update", "delete", "create", "drop", "show", "with", "alter", "use"}
 )
+_STATEMENT_WORDS_TUPLE = tuple(_STATEMENT_WORDS)
 #: alasql keywords that cannot name a database, table or column unless quoted.
 RESERVED = frozenset(
     """all and as asc between by call case create delete desc distinct drop else end exists
@@ -166,6 +167,10 @@ def parse_sql(value: Any) -> n.Statement:
     tree = trees[0] if trees else None
     if not isinstance(tree, exp.Expression) or isinstance(tree, exp.Subquery | exp.Paren):
         raise _error_at(text, 0)
+    first = text.split(None, 1)[0].lower()
+    if first not in _STATEMENT_WORDS and not first.startswith(_STATEMENT_WORDS_TUPLE):
+        match = re.match(r"\S+\s*", text)
+        raise _error_at(text, match.end() if match else 0)
     _check_reserved(tree, text)
     kind = text.split(" ", 1)[0].lower()
     if kind not in _KINDS:
