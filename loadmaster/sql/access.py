@@ -104,12 +104,12 @@ class Access:
         rules = permissions.table_rules(self.user, table)
         if rules is None:
             return tuple(names)
-        readable = [a for a in names if a != table.primary_key and rules.rule(a).read]
+        listed = self._listed(table)
+        pk = table.primary_key
+        readable = [a for a in names if a in listed and rules.rule(a).read]
         if not readable:
             return ()
-        return (
-            (*readable, table.primary_key) if table.primary_key not in readable else tuple(readable)
-        )
+        return tuple(readable) if pk in listed else (*readable, pk)
 
     def check_attributes(self, table: Table, attributes: Iterable[str], need: str) -> None:
         """Collect the attribute problems of one table (§14.1 step 3)."""

@@ -53,6 +53,8 @@ def run_insert(stmt: n.Insert, store: Store, access: Access) -> dict[str, Any]:
     if not access.super_user:
         access.check_tables([n.TableRef(ref.name, ref.database or DEFAULT_DATABASE)], "insert")
     table = _insert_table(store, ref)
+    if stmt.from_select:
+        raise SqlError(INSERT_PROBLEM)
     if stmt.columns is None:
         raise SqlError("Cannot read properties of undefined (reading 'map')")
     _check_names(stmt.columns)

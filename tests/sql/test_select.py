@@ -30,8 +30,14 @@ def test_result_keys(dogs: Instance) -> None:
             {"id": 1, "nm": "Harper", "dog_id": 1}
         ],
         "SELECT COUNT(*), count(id), Sum(id), AVG(age), MAX(id), MIN(dog_name) FROM sqlp.dog": [
-            {"COUNT(*)": 7, "COUNT(id)": 7, "SUM(id)": 225, "AVG(age)": 4.428571428571429,
-             "MAX(id)": 200, "MIN(dog_name)": None}
+            {
+                "COUNT(*)": 7,
+                "COUNT(id)": 7,
+                "SUM(id)": 225,
+                "AVG(age)": 4.428571428571429,
+                "MAX(id)": 200,
+                "MIN(dog_name)": None,
+            }
         ],
         "SELECT COUNT(owner_id) FROM sqlp.dog": [{"COUNT(owner_id)": 6}],
         "SELECT AVG(d.age) FROM sqlp.dog d": [{"AVG(d.age)": 4.428571428571429}],
@@ -54,15 +60,21 @@ def test_result_keys(dogs: Instance) -> None:
         "SELECT id, info->lang AS lang FROM sqlp.dog WHERE info->lang = 'en'": [
             {"id": 1, "lang": "en"}
         ],
-    }  # fmt: skip
+    }
     assert {sql: answer(dogs, sql) for sql in cases} == cases
 
 
 def test_row_order_without_order_by(dogs: Instance) -> None:
     assert ids(answer(dogs, "SELECT id FROM sqlp.dog")) == [1, 2, 3, 4, 5, 10, 200]
     assert ids(answer(dogs, "SELECT * FROM sqlp.strs"), "code") == [
-        "9", "10", "011", "C", "a", "aa", "b"
-    ]  # fmt: skip
+        "9",
+        "10",
+        "011",
+        "C",
+        "a",
+        "aa",
+        "b",
+    ]
     assert ids(answer(dogs, "SELECT * FROM sqlp.nums")) == [0, 2, 3, 10, -1, 1.5, 4294967296]
     assert ids(answer(dogs, "SELECT code FROM sqlp.strs WHERE code = '10'"), "code") == ["10"]
 
@@ -114,8 +126,10 @@ def test_two_phase_where_quirks(dogs: Instance) -> None:
     strs = answer(dogs, "SELECT code FROM sqlp.strs WHERE code IN ('9','10')")
     assert strs == []
     assert ids(answer(dogs, "SELECT code FROM sqlp.strs WHERE code > 5"), "code") == [
-        "9", "10", "011"
-    ]  # fmt: skip
+        "9",
+        "10",
+        "011",
+    ]
 
 
 def test_order_limit_offset_top_distinct(dogs: Instance) -> None:
@@ -134,17 +148,20 @@ def test_order_limit_offset_top_distinct(dogs: Instance) -> None:
     distinct = answer(dogs, "SELECT DISTINCT dog_name FROM sqlp.dog")
     assert [r["dog_name"] for r in distinct] == ["Harper", "Penny", "Sam", "Billy", "Kato", "Rosco"]
     assert answer(dogs, "SELECT id FROM sqlp.dog ORDER BY nosuch") == (
-        500, {"error": "unknown column nosuch"}
-    )  # fmt: skip
+        500,
+        {"error": "unknown column nosuch"},
+    )
 
 
 def test_aggregates_and_group_by(dogs: Instance) -> None:
     assert answer(dogs, "SELECT COUNT(*) FROM sqlp.empty") == [{"COUNT(*)": 0}]
     assert answer(dogs, "SELECT COUNT(*) AS c, SUM(id) AS s FROM sqlp.empty") == [{"c": 0, "s": 0}]
     assert answer(dogs, "SELECT breed_id, COUNT(*) AS c FROM sqlp.dog GROUP BY breed_id") == [
-        {"breed_id": 1, "c": 2}, {"breed_id": 9, "c": 2}, {"breed_id": 3, "c": 2},
+        {"breed_id": 1, "c": 2},
+        {"breed_id": 9, "c": 2},
+        {"breed_id": 3, "c": 2},
         {"breed_id": 2, "c": 1},
-    ]  # fmt: skip
+    ]
     having = "SELECT age, COUNT(*) AS c FROM sqlp.dog GROUP BY age HAVING COUNT(*) > 1"
     assert answer(dogs, having) == [{"age": 5, "c": 2}]
     rounded = (
@@ -206,26 +223,26 @@ def test_names_and_errors(dogs: Instance) -> None:
         "SELECT age AS `alter`, * FROM `call`.`aggr` AS `and` WHERE `all` > 3 "
         "ORDER BY `and`.`all` DESC"
     )
-    assert [(r["alter"], r["all"]) for r in answer(dogs, reserved)] == [
-        (60, 6), (50, 5), (40, 4)
-    ]  # fmt: skip
+    assert [(r["alter"], r["all"]) for r in answer(dogs, reserved)] == [(60, 6), (50, 5), (40, 4)]
     cases = {
         "SELECT * FROM dog": (500, {"error": "schema not defined for table dog"}),
         "SELECT * FROM sqlp.nosuch": (404, {"error": "Table 'sqlp.nosuch' does not exist"}),
         "SELECT * FROM nosuch.dog": (404, {"error": "database 'nosuch' does not exist"}),
         "SELECT d.id FROM sqlp.dog d JOIN sqlp.nosuch n ON d.id = n.id": (
-            404, {"error": "Table 'sqlp.nosuch' does not exist"}
+            404,
+            {"error": "Table 'sqlp.nosuch' does not exist"},
         ),
         "SELECT nosuch FROM sqlp.dog": (500, {"error": "unknown column nosuch"}),
         "SELECT d.nosuch FROM sqlp.dog d": (500, {"error": "unknown column d.nosuch"}),
         "SELECT info.lang FROM sqlp.dog info": (500, {"error": "unknown column info.lang"}),
         "SELECT id FROM sqlp.dog d JOIN sqlp.breed b ON d.breed_id = b.id": (
-            500, {"error": "ambiguous column reference id"}
+            500,
+            {"error": "ambiguous column reference id"},
         ),
         "SELECT id FROM sqlp.dog WHERE breed_id IN (SELECT id FROM sqlp.breed)": SEARCH_PROBLEM,
         "SELECT * FROM sqlp.dog, sqlp.breed": SEARCH_PROBLEM,
         "SELECT SEARCH_JSON('', info) FROM sqlp.dog": SEARCH_PROBLEM,
-    }  # fmt: skip
+    }
     assert {sql: answer(dogs, sql) for sql in cases} == cases
 
 
@@ -236,8 +253,16 @@ def test_functions(dogs: Instance) -> None:
         "CONCAT('a','b',1) AS k, CAST('12' AS INT) AS i, CAST(3.7 AS STRING) AS t, "
         "COALESCE(NULL, 'x') AS co, 'a' || NULL || 'b' AS cat",
     )
-    assert row == {"r": 2.6, "c": 3, "s": "bcd", "k": "ab1", "i": 12, "t": "3.7", "co": "x",
-                   "cat": "ab"}  # fmt: skip
+    assert row == {
+        "r": 2.6,
+        "c": 3,
+        "s": "bcd",
+        "k": "ab1",
+        "i": 12,
+        "t": "3.7",
+        "co": "x",
+        "cat": "ab",
+    }
     [dates] = answer(
         dogs,
         "SELECT DATE(1585699200000) AS d, DATE('2020-04-01T10:00:00-02:00') AS d2, "
@@ -248,11 +273,19 @@ def test_functions(dogs: Instance) -> None:
         "DATE_FORMAT(1585699200000, 'x') AS x, DATE_FORMAT(1585699200000, 'YYYY-MM-DD HH:mm') AS f",
     )
     assert dates == {
-        "d": "2020-04-01T00:00:00.000+0000", "d2": "2020-04-01T12:00:00.000+0000",
-        "a": 1585785600000, "s": 1491004800000, "dd": 10, "y": "2020", "mo": "04",
-        "o": "2020-03-31T18:00:00.000-0600", "o2": "2020-04-01T01:30:00.000+0130",
-        "w": "Wednesday", "x": "1585699200000", "f": "2020-04-01 00:00",
-    }  # fmt: skip
+        "d": "2020-04-01T00:00:00.000+0000",
+        "d2": "2020-04-01T12:00:00.000+0000",
+        "a": 1585785600000,
+        "s": 1491004800000,
+        "dd": 10,
+        "y": "2020",
+        "mo": "04",
+        "o": "2020-03-31T18:00:00.000-0600",
+        "o2": "2020-04-01T01:30:00.000+0130",
+        "w": "Wednesday",
+        "x": "1585699200000",
+        "f": "2020-04-01 00:00",
+    }
     [now] = answer(dogs, "SELECT NOW() AS n, CURRENT_DATE() AS d, GETDATE() AS g")
     assert isinstance(now["n"], int)
     assert len(str(now["n"])) == 13
