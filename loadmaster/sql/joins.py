@@ -67,6 +67,8 @@ def join_rows(first: Iterator[dict[str, Any]], steps: list[JoinStep]) -> Iterato
     """Yield the joined rows as tuples of records (width: 1 + number of joins)."""
     width = 1 + len(steps)
     rows: Iterator[Row] = ((record,) for record in first)
+    if not steps:
+        return rows
     for position, step in enumerate(steps, 1):
         rows = _join(rows, step, position, width)
     return ((*row, *(None,) * (width - len(row))) for row in rows)

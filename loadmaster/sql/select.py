@@ -115,6 +115,19 @@ def _reader(index: int, name: str) -> Fn:
     return read
 
 
+def _record_shape(outputs: list[_Output]) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """Return a function shaping a record directly when every output is a plain column."""
+    if not all(o.plain is not None and o.plain[0] == 0 for o in outputs):
+        return None
+    pairs = [(o.key, o.plain[1]) for o in outputs if o.plain is not None]
+
+    def shape(record: dict[str, Any]) -> dict[str, Any]:
+        get = record.get
+        return {key: get(name) for key, name in pairs}
+
+    return shape
+
+
 def _shape(outputs: list[_Output], outer: bool) -> Callable[[Row], dict[str, Any]]:
     pairs = [(o.key, o.fn) for o in outputs]
 
@@ -242,15 +255,34 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
     access.raise_if_refused()
     if empty_star and not access.super_user:
         return SelectPlan([], _empty)
+    if _counts_table(stmt):
+        # Only COUNT(*) of a whole table: the table's record count answers it.
+        count = tables[0].record_count()
+        return SelectPlan(
+            [o.key for o in outputs], lambda: iter([dict.fromkeys(keys_of(outputs), count)])
+        )
     shape = _shape(outputs, any(j.kind != "inner" for j in stmt.joins))
     start, stop = _page(stmt)
     keys = [o.key for o in outputs]
+
+    direct = _record_shape(outputs) if not (stmt.joins or grouped or order_fns) else None
 
     def run() -> Iterator[dict[str, Any]]:
         if scope is None:
             yield shape(())
             return
         reads = plan_reads(where, [j.on for j in stmt.joins if j.on], scope, tables)
+        if direct is not None:
+            # One table, plain columns, no sorting: shape records as they stream.
+            records = reads[0].records()
+            if where_fn is not None:
+                test = where_fn
+                records = (r for r in records if truth(test((r,))))
+            plain_rows: Iterator[dict[str, Any]] = map(direct, records)
+            if stmt.distinct:
+                plain_rows = _distinct(plain_rows)
+            yield from islice(plain_rows, start, stop)
+            return
         steps = [
             _step(join, reads[i + 1], on_fns[i], scope, i + 1) for i, join in enumerate(stmt.joins)
         ]
@@ -269,6 +301,26 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         yield from islice(shaped, start, stop)
 
     return SelectPlan(keys, run)
+
+
+def keys_of(outputs: list[_Output]) -> list[str]:
+    """Return the result keys of the outputs."""
+    return [o.key for o in outputs]
+
+
+def _counts_table(stmt: n.Select) -> bool:
+    if stmt.table is None or stmt.joins or stmt.where is not None or stmt.group_by:
+        return False
+    if stmt.having is not None or stmt.offset:
+        return False
+    return all(
+        isinstance(i.expr, n.Func)
+        and i.expr.name.upper() == "COUNT"
+        and not i.expr.distinct
+        and len(i.expr.args) == 1
+        and isinstance(i.expr.args[0], n.Star)
+        for i in stmt.items
+    )
 
 
 def _distinct(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
