@@ -76,6 +76,8 @@ def expr(node: exp.Expression) -> n.Expr:
         quoted = isinstance(node.this, exp.Identifier) and node.this.quoted
         if not node.table and not quoted and name.upper() in _NAMED_COLUMNS:
             return n.Func(name)
+        if not node.table and not quoted and name == "undefined":
+            return n.Null()
         return n.Column(name, node.table or None)
     if isinstance(node, exp.Neg):
         inner = expr(node.this)

@@ -8,7 +8,7 @@ from typing import Any
 
 from loadmaster.sql.jsvalues import UNDEF, is_number, normalize_number
 
-__all__ = ["DATE_FUNCTIONS", "to_datetime"]
+__all__ = ["DATE_FUNCTIONS", "DATE_PARTS", "to_datetime"]
 
 _LOOSE = re.compile(
     r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[T ](\d{1,2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?)?"
@@ -230,6 +230,25 @@ def _server_time() -> str:
     return _iso(now, minutes)
 
 
+def _part(getter: Any) -> Any:
+    def part(value: Any) -> Any:
+        moment = to_datetime(value)
+        return UNDEF if moment is None else getter(moment)
+
+    return part
+
+
+#: alasql's date-part built-ins (numbers; the server's local time is UTC here).
+DATE_PARTS: dict[str, Any] = {
+    "YEAR": _part(lambda m: m.year),
+    "MONTH": _part(lambda m: m.month),
+    "DAY": _part(lambda m: m.day),
+    "HOUR": _part(lambda m: m.hour),
+    "MINUTE": _part(lambda m: m.minute),
+    "SECOND": _part(lambda m: m.second),
+    "DAYOFWEEK": _part(lambda m: (m.weekday() + 1) % 7 + 1),
+    "WEEKDAY": _part(lambda m: m.weekday()),
+}
 #: HarperDB's date functions by upper-case name.
 DATE_FUNCTIONS: dict[str, Any] = {
     "NOW": _now_ms,

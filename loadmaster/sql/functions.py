@@ -9,7 +9,8 @@ from typing import Any
 
 import jsonata  # type: ignore[import-untyped]
 
-from loadmaster.sql.dates import DATE_FUNCTIONS
+from loadmaster.sql.dates import DATE_FUNCTIONS, DATE_PARTS
+from loadmaster.sql.geo import GEO_FUNCTIONS
 from loadmaster.sql.jsvalues import (
     UNDEF,
     is_null,
@@ -187,6 +188,7 @@ SCALARS: dict[str, Callable[..., Any]] = {
     "REGEXP_LIKE": _regexp_like,
     "ASCII": lambda v: ord(js_str(v)[0]) if js_str(v) else None,
     "CHAR": lambda v: chr(int(js_number(v))),
+    **DATE_PARTS,
 }
 #: HarperDB's own functions, by upper-case name: registered in upper and lower case only.
 HARPER_FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -196,6 +198,7 @@ HARPER_FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
+_GEO_BY_UPPER = {name.upper(): name for name in GEO_FUNCTIONS}
 #: Date functions alasql also has built in (so any spelling works, printed upper-cased).
 _ALASQL_DATES = frozenset(
     {"NOW", "GETDATE", "CURRENT_TIMESTAMP", "DATE_ADD", "DATE_SUB", "DATEDIFF"}
@@ -210,6 +213,9 @@ def resolve_function(written: str) -> tuple[str, Callable[..., Any] | None]:
     to alasql, which then drops the name and keeps the parenthesised arguments (None).
     """
     upper = written.upper()
+    geo = _GEO_BY_UPPER.get(upper)
+    if geo is not None and written in (geo, upper, written.lower()):
+        return written, GEO_FUNCTIONS[geo]
     if upper in HARPER_FUNCTIONS and written in (upper, written.lower()):
         return written, HARPER_FUNCTIONS[upper]
     if upper in _ALASQL_DATES:

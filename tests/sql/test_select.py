@@ -307,3 +307,14 @@ def test_search_json(dogs: Instance) -> None:
     assert answer(
         dogs, "SELECT SEARCH_JSON('meta.isbn', info) AS i FROM sqlp.dog WHERE id = 1"
     ) == [{"i": "x1"}]
+
+
+def test_geo_and_date_parts(dogs: Instance) -> None:
+    [row] = answer(
+        dogs,
+        "SELECT geoDistance('[-104.979127,39.761563]','[-77.035248,38.889475]','miles') AS d, "
+        "geoNear('[0,0]', '[0,1]', 200) AS near, YEAR(1585699200000) AS y, "
+        "MONTH('2020-04-01') AS m",
+    )
+    assert row == {"d": 1488.6913067538915, "near": True, "y": 2020, "m": 4}
+    assert answer(dogs, "SELECT geoArea('x') FROM sqlp.dog") == SEARCH_PROBLEM

@@ -114,9 +114,17 @@ def test_update(writes: Instance) -> None:
     assert answer(writes, "UPDATE sqlp.writes SET n = 0 WHERE id = '1'")["message"] == (
         "updated 0 of 0 records"
     )
-    everything = answer(writes, "UPDATE sqlp.writes SET a = false, b = 0, c = null, d = ''")
+    everything = answer(
+        writes, "UPDATE sqlp.writes SET a = false, b = 0, c = null, d = '', e = undefined"
+    )
     assert everything["update_hashes"] == [1, 2, "6"]
-    assert {k: row(writes, 2)[k] for k in "abcd"} == {"a": False, "b": 0, "c": None, "d": ""}
+    assert {k: row(writes, 2)[k] for k in "abcde"} == {
+        "a": False,
+        "b": 0,
+        "c": None,
+        "d": "",
+        "e": None,
+    }
     assert answer(writes, "UPDATE sqlp.writes SET id = 500 WHERE id = 2") == {
         "message": "updated 0 of 1 records",
         "update_hashes": [],
