@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks.client import Client
 from benchmarks.context import Context
+from benchmarks.memory import Memory, memory_figures
 from benchmarks.procs import loadmaster_server
 from benchmarks.report import figure
 from benchmarks.workload import (
@@ -154,11 +155,13 @@ def _join(ctx: Context) -> None:
 def _exports(ctx: Context, rows: int) -> None:
     data = loaded_data(ctx, rows)
     ours, ref = [], []
+    our_memory: list[Memory] = []
+    ref_memory: list[Memory] = []
     for run in range(ctx.options.runs):
         ctx.log(f"sql run {run + 1}: export_local json via sql and via search_by_value")
-        for search, rates in (
-            ({"operation": "sql", "sql": EVERYTHING}, ours),
-            (SEARCH_ALL, ref),
+        for search, rates, memories in (
+            ({"operation": "sql", "sql": EVERYTHING}, ours, our_memory),
+            (SEARCH_ALL, ref, ref_memory),
         ):
             with (
                 ctx.scratch("sql-export") as out,
@@ -172,7 +175,8 @@ def _exports(ctx: Context, rows: int) -> None:
                     "filename": "bench",
                     "search_operation": search,
                 }
-                rate, _, _ = timed_export(client, body, rows, server)
+                rate, memory, _ = timed_export(client, body, rows, server)
+                memories.append(memory)
                 if count_exported(out / "bench.json", "json") != rows:
                     raise RuntimeError("the export did not write every row")
                 rates.append(rate)
@@ -189,6 +193,15 @@ def _exports(ctx: Context, rows: int) -> None:
             note=f"{rows:,} rows, {EVERYTHING}",
         )
     )
+    for fig in memory_figures(
+        "sql",
+        our_memory,
+        reference="export via search_by_value",
+        reference_memories=ref_memory,
+        max_ratio=1.5,
+        label="(SQL export)",
+    ):
+        ctx.add(fig)
 
 
 def sql(ctx: Context) -> None:

@@ -125,6 +125,16 @@ def _failure_position(text: str, error: ParseError) -> int:
     return end - len(highlight)
 
 
+def _number_table(error: ParseError) -> str | None:
+    """Return the number written where a table belongs (``FROM 1123.1``): alasql reads it as
+    a table without a database part."""
+    details = error.errors[0] if error.errors else {}
+    description = str(details.get("description", ""))
+    if description.startswith("Expected table name") and "TokenType.NUMBER" in description:
+        return str(details.get("highlight"))
+    return None
+
+
 def _unterminated(text: str) -> int:
     quote: str | None = None
     start = len(text)
@@ -163,6 +173,9 @@ def parse_sql(value: Any) -> n.Statement:
     except TokenError as exc:
         raise _error_at(text, _unterminated(text)) from exc
     except ParseError as exc:
+        number = _number_table(exc)
+        if number is not None:
+            raise ServerError(f"schema not defined for table {number}") from exc
         raise _error_at(text, _failure_position(rewritten, exc)) from exc
     tree = trees[0] if trees else None
     if not isinstance(tree, exp.Expression) or isinstance(tree, exp.Subquery | exp.Paren):

@@ -47,6 +47,7 @@ def test_parse_error_excerpts() -> None:
     for sql, shown in cases.items():
         assert failure(sql) == (400, f"Invalid SQL at: {shown}{SUFFIX}"), sql
     assert failure("(SELECT 1)")[0] == 400
+    assert failure("SELECT * FROM 1123.1") == (500, "schema not defined for table 1123.1")
 
 
 def test_excerpt_is_jison_style() -> None:
