@@ -7,9 +7,12 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     LoadmasterError (500)
     ├── InvalidRequestError (400)      bad body, field or value
     │   ├── InvalidJSONError           the body is not JSON
-    │   └── MalformedBodyError         the body is JSON but not an object
+    │   ├── MalformedBodyError         the body is JSON but not an object
+    │   └── SqlParseError              SQL text that does not parse
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    │   ├── SystemDatabaseWriteError   SQL UPDATE/DELETE on the system database
+    │   └── TimestampWriteError        SQL write of a timestamp a role lists
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
     │   └── TableNotFoundError
@@ -17,6 +20,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── UnsupportedMediaTypeError (415)
     ├── PayloadTooLargeError (413)
     ├── ServerError (500)              an operation failed in a way the client cannot fix
+    │   └── SqlError                   a SQL statement failed validation or evaluation
     ├── ServiceUnavailableError (503)  an actor did not answer in time
     └── StorageError (500)             LMDB failed
 """

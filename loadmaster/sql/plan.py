@@ -248,6 +248,9 @@ class Prefetch:
 
     table: Table
     keys: list[bytes] | None
+    #: The index answered the whole WHERE exactly (number or boolean equality): the rows
+    #: need not be tested again.
+    exact: bool = False
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Yield the rows in HarperDB's row order (§6.1), streamed."""
@@ -296,9 +299,28 @@ def plan_reads(
         if not everything and read is not None and not read.full and read.searches:
             keys = _keys(table, read.searches, union=True)
         narrow = narrowing.get(index)
+        if narrow and keys is not None and read is not None:
+            # A term that is the prefetch's only search narrows nothing further.
+            narrow = [search for search in narrow if read.searches != [search]]
         if narrow:
             narrowed = _keys(table, narrow, union=False)
             if narrowed is not None:
                 keys = narrowed if keys is None else sorted(set(keys) & set(narrowed))
-        plans.append(Prefetch(table, None if keys is None else in_row_order(keys)))
+        exact = keys is not None and where is not None and _exact_on(where, scope) == index
+        plans.append(Prefetch(table, None if keys is None else in_row_order(keys), exact))
     return plans
+
+
+def _exact_on(where: n.Expr, scope: Scope) -> int | None:
+    """Return the table whose index answers ``where`` exactly: one ``=``/``IN`` of numbers or
+    booleans, whose index keys are never truncated and compare as JavaScript's ``===``."""
+    leaf = _leaf(where, scope)
+    if leaf is None or len(scope.sources) != 1:
+        return None
+    for condition in leaf[1]:
+        value = condition.value
+        if condition.type != "equals" or not (_is_number(value) or type(value) is bool):
+            return None
+        if type(value) is float and value != value:
+            return None
+    return leaf[0]

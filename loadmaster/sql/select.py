@@ -275,7 +275,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         if direct is not None:
             # One table, plain columns, no sorting: shape records as they stream.
             records = reads[0].records()
-            if where_fn is not None:
+            if where_fn is not None and not reads[0].exact:
                 test = where_fn
                 records = (r for r in records if truth(test((r,))))
             plain_rows: Iterator[dict[str, Any]] = map(direct, records)

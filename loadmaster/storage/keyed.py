@@ -8,6 +8,7 @@ index order. :func:`scan_in_row_order` streams a whole table in that order witho
 
 import re
 import struct
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -64,7 +65,13 @@ def fetch(table: Table, keys: Sequence[bytes]) -> Iterator[dict[str, Any]]:
 
 
 def in_row_order(keys: Sequence[bytes]) -> list[bytes]:
-    """Reorder primary keys as HarperDB's rows come: array indexes first, ascending."""
+    """Reorder sorted primary keys as HarperDB's rows come: array indexes first, ascending."""
+    low, high = bisect_left(keys, _LOW), bisect_left(keys, _HIGH)
+    digits, after = bisect_left(keys, STR_TAG + b"0"), bisect_left(keys, STR_TAG + b":")
+    middle = keys[low:high]
+    if digits == after and _all_integral([(k, b"") for k in middle]):
+        # The common case: integer keys, no digit strings; sorted bytes are numeric order.
+        return [*middle, *keys[:low], *keys[high:]]
     indexed: dict[int, bytes] = {}
     rest: list[bytes] = []
     for key in keys:
@@ -134,6 +141,8 @@ def _all_integral(chunk: list[tuple[bytes, bytes]]) -> bool:
     """Tell whether every key of a chunk of non-negative number keys is an integer, in a few
     C-level passes (the common case of integer ids)."""
     n = len(chunk)
+    if n == 0:
+        return True
     payload = b"".join(key[1:] for key, _ in chunk)
     if len(payload) != 8 * n:
         return False  # some key is a big int with a suffix
