@@ -15,8 +15,12 @@ from loadmaster.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from loadmaster.instance import Instance, open_instance as open  # noqa: A004 - the public name
+from loadmaster.instance import Instance, open_instance as open, use_server  # noqa: A004
+from loadmaster.server import serve_in_background
 from loadmaster.settings import Settings
+
+# The embedded core never imports the HTTP server; the package puts the two together.
+use_server(serve_in_background)
 
 __version__ = "0.1.0"
 

@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "jobs", "users", "sql")
+_MODULES = ("ddl", "data", "job_operations", "user_operations", "sql")
 
 
 def load() -> None:

@@ -18,7 +18,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from loadmaster.instance import NOT_INLINE
+from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -66,6 +66,7 @@ def _media_type(request: Request) -> str | None:
 def create_app(instance: "Instance") -> Starlette:
     """Build the ASGI app answering the Operations API of ``instance``."""
     limit = instance.settings.max_body_bytes
+    pipeline = Pipeline(instance)
 
     async def operations(request: Request) -> Response:
         try:
@@ -84,13 +85,15 @@ def create_app(instance: "Instance") -> Starlette:
                 # HarperDB keeps a text/plain body as a string: never an operation.
                 raise MalformedBodyError("Request body must include an 'operation' property.")
             authorization = request.headers.get("authorization")
-            result = instance.handle_inline(raw, authorization)
-            if isinstance(result, Submitted):
-                await result.wait_async()
-                result = result.answer
-            elif result is NOT_INLINE:
+            started = pipeline.inline(raw, authorization)
+            if isinstance(started, Submitted):
+                await started.wait_async()
+                result = started.answer
+            elif isinstance(started, Answered):
+                result = started.body
+            else:
                 client = request.client.host if request.client is not None else None
-                result = await run_in_threadpool(instance.handle, raw, authorization, client)
+                result = await run_in_threadpool(pipeline.handle, raw, authorization, client)
         except LoadmasterError as exc:
             return error_response(exc)
         except Exception:

@@ -109,3 +109,12 @@ class BackgroundServer:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+
+
+def serve_in_background(
+    instance: "Instance", host: str = "127.0.0.1", port: int = 0
+) -> BackgroundServer:
+    """Serve ``instance`` over HTTP from a background thread; return the running server."""
+    server = BackgroundServer(instance, host=host, port=port)
+    server.start()
+    return server

@@ -12,12 +12,13 @@ from typing import Any
 from loadmaster.auth import permissions
 from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError, TimestampWriteError
 from loadmaster.models import User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.sql import nodes as n
 from loadmaster.storage import Store, Table
 
 __all__ = ["Access"]
 
-SYSTEM = "system"
+SYSTEM = SYSTEM_DATABASE
 #: Fields of system tables never returned (a deliberate deviation: HarperDB returns hashes).
 SECRET_FIELDS = frozenset({"password", "refresh_token", "hash_function"})
 
