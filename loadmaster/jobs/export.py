@@ -64,8 +64,8 @@ def parse_search(value: Any) -> dict[str, Any]:
         raise InvalidRequestError("search_operation.operation missing")
     if name == "sql":
         raise InvalidRequestError(
-            "SQL is not supported yet: use a search_operation of search_by_value, "
-            "search_by_hash or search_by_conditions"
+            "SQL is not supported here: a sql search_operation is parsed and checked "
+            "before the job starts (ExportRequest.sql)"
         )
     if name not in SEARCH_OPERATIONS:
         raise InvalidRequestError(

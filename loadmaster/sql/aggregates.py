@@ -80,7 +80,19 @@ def _prod(values: list[Any]) -> Any:
     return normalize_number(math.prod(numbers)) if numbers else None
 
 
+def _spread(fn: Callable[[list[float | int]], float], least: int) -> Callable[[list[Any]], Any]:
+    def run(values: list[Any]) -> Any:
+        numbers = _numbers(values)
+        return normalize_number(fn(numbers)) if len(numbers) >= least else None
+
+    return run
+
+
 _FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
+    "STDEV": _spread(statistics.stdev, 2),
+    "STDEVP": _spread(statistics.pstdev, 1),
+    "VAR": _spread(statistics.variance, 2),
+    "VARP": _spread(statistics.pvariance, 1),
     "COUNT": _count,
     "SUM": _sum,
     "AVG": _avg,

@@ -104,8 +104,14 @@ def expr(node: exp.Expression) -> n.Expr:
     if isinstance(node, exp.Between):
         return n.Between(expr(node.this), expr(node.args["low"]), expr(node.args["high"]))
     if isinstance(node, exp.In):
-        if node.args.get("query") is not None:
-            raise _UnsupportedError("sub-select")
+        query = node.args.get("query")
+        if query is not None:
+            columns = tuple(
+                n.Column(c.name, c.table or None)
+                for c in query.find_all(exp.Column)
+                if not isinstance(c.this, exp.Star)
+            )
+            return n.InList(expr(node.this), (n.SubSelect(columns),))
         return n.InList(expr(node.this), tuple(expr(e) for e in node.expressions))
     if isinstance(node, exp.Is):
         if not isinstance(node.expression, exp.Null):

@@ -170,6 +170,10 @@ class Compiler:
             return self._case(node)
         if isinstance(node, n.Cast):
             return self._cast(node)
+        if isinstance(node, n.SubSelect):
+            for column in node.columns:
+                self.compile(column)  # an unknown one is "unknown column" (checked outside)
+            raise EvaluationError
         if isinstance(node, n.Arrow):
             inner = self.compile(node.operand)
             key = node.key

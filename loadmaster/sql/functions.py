@@ -27,6 +27,7 @@ __all__ = ["AGGREGATES", "HARPER_FUNCTIONS", "SCALARS", "SearchJsonError", "reso
 #: Aggregate functions (alasql's and HarperDB's), by upper-case name.
 AGGREGATES = frozenset(
     {"COUNT", "SUM", "AVG", "MIN", "MAX", "ARRAY", "FIRST", "LAST", "GROUP_CONCAT"}
+    | {"STDEV", "STDEVP", "VAR", "VARP"}
     | {"MEDIAN", "MEAN", "MODE", "PROD"}
 )
 

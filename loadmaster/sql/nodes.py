@@ -102,6 +102,13 @@ class Cast:
 
 
 @dataclass(frozen=True, slots=True)
+class SubSelect:
+    """A sub-select: HarperDB checks its columns against the outer tables, then fails."""
+
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Arrow:
     """alasql's ``x->key`` (read a property of an object value)."""
 
@@ -123,6 +130,7 @@ Expr: TypeAlias = (
     | Case
     | Cast
     | Arrow
+    | SubSelect
 )
 
 

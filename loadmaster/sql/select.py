@@ -158,6 +158,18 @@ def _order_fns(stmt: n.Select, compiler: Compiler, outputs: list[_Output]) -> li
     return fns
 
 
+def _check_order_aliases(stmt: n.Select, outputs: list[_Output], scope: Scope | None) -> None:
+    """Refuse ORDER BY a name that is no column and two select items' alias."""
+    for item in stmt.order_by:
+        node = item.expr
+        if not isinstance(node, n.Column) or node.qualifier is not None:
+            continue
+        if scope is not None and scope.find(node) is not None:
+            continue
+        if sum(1 for o in outputs if o.key == node.name) > 1:
+            raise SqlError(f"ambiguous column reference {node.name} in order by")
+
+
 def _sorted(rows: list[Row], fns: list[Fn], stmt: n.Select) -> list[Row]:
     for fn, item in reversed(list(zip(fns, stmt.order_by, strict=True))):
         values = [fn(r) for r in rows]
@@ -248,6 +260,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
     on_fns = [plain.compile(j.on) for j in stmt.joins if j.on is not None]
     group_fns = [plain.compile(g) for g in stmt.group_by]
     having_fn = compiler.compile(stmt.having) if stmt.having is not None else None
+    _check_order_aliases(stmt, outputs, scope)
     order_fns = _order_fns(stmt, compiler if grouped else Compiler(scope, aliases=aliases), outputs)
     if scope is not None and check_attributes:
         for table, used in zip(tables, scope.used, strict=True):

@@ -172,6 +172,9 @@ def test_aggregates_and_group_by(dogs: Instance) -> None:
     assert answer(dogs, "SELECT MODE(age) AS m, COUNT(DISTINCT age) AS d FROM sqlp.dog") == [
         {"m": [5], "d": 6}
     ]
+    assert answer(dogs, "SELECT VARP(age) AS v, STDEV(id) AS s FROM sqlp.dog WHERE id < 4") == [
+        {"v": 2 / 3, "s": 1}
+    ]
     errors = {
         "SELECT COUNT(*) FROM sqlp.dog GROUP BY age": "group by column 'age' must be in select",
         "SELECT dog_name, COUNT(*) FROM sqlp.dog GROUP BY age": (
@@ -240,6 +243,14 @@ def test_names_and_errors(dogs: Instance) -> None:
             {"error": "ambiguous column reference id"},
         ),
         "SELECT id FROM sqlp.dog WHERE breed_id IN (SELECT id FROM sqlp.breed)": SEARCH_PROBLEM,
+        "SELECT id FROM sqlp.dog WHERE breed_id IN (SELECT id FROM sqlp.breed WHERE size = 'M')": (
+            500,
+            {"error": "unknown column size"},
+        ),
+        "SELECT id AS x, age AS x FROM sqlp.dog ORDER BY x": (
+            500,
+            {"error": "ambiguous column reference x in order by"},
+        ),
         "SELECT * FROM sqlp.dog, sqlp.breed": SEARCH_PROBLEM,
         "SELECT SEARCH_JSON('', info) FROM sqlp.dog": SEARCH_PROBLEM,
     }
