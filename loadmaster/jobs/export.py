@@ -131,8 +131,12 @@ def sql_records(sql: PreparedSql) -> Found:
     rows = sql.rows()
     first = next(rows, None)
     if first is None:
-        return Found(iter(()), sql.columns, dict)
-    return Found(chain((first,), rows), list(first), dict)
+        return Found(iter(()), sql.columns, _as_is)
+    return Found(chain((first,), rows), list(first), _as_is)
+
+
+def _as_is(row: Mapping[str, Any]) -> Any:
+    return row
 
 
 def found_records(job: JobContext, op: ExportRequest) -> Found:

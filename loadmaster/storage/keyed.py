@@ -143,15 +143,11 @@ def _all_integral(chunk: list[tuple[bytes, bytes]]) -> bool:
     n = len(chunk)
     if n == 0:
         return True
-    payload = b"".join(key[1:] for key, _ in chunk)
+    payload = b"".join([key[1:] for key, _ in chunk])
     if len(payload) != 8 * n:
         return False  # some key is a big int with a suffix
-    bits = int.from_bytes(payload, "big") ^ int.from_bytes(_SIGN_BYTE * n, "big")
-    doubles = struct.unpack(f">{n}d", bits.to_bytes(8 * n, "big"))
-    return all(map(float.is_integer, doubles))
-
-
-_SIGN_BYTE = b"\x80" + bytes(7)
+    # A key's payload read as a double is the value with its sign flipped: integral alike.
+    return all(map(float.is_integer, struct.unpack(f">{n}d", payload)))
 
 
 def _fetch_raw(table: Table, keys: list[bytes]) -> list[tuple[bytes, bytes]]:
