@@ -14,10 +14,17 @@ from itertools import product
 from typing import Any
 
 from loadmaster.sql import nodes as n
+from loadmaster.sql.aggregates import hashable
 from loadmaster.sql.jsvalues import js_number, js_str
 from loadmaster.sql.scope import Scope
-from loadmaster.storage import Condition, Table
-from loadmaster.storage.keyed import candidate_keys, fetch, in_row_order, scan_in_row_order
+from loadmaster.storage import Condition, Table, decode_key
+from loadmaster.storage.keyed import (
+    array_index,
+    candidate_keys,
+    fetch,
+    in_row_order,
+    scan_in_row_order,
+)
 
 __all__ = ["Prefetch", "normalize_where", "plan_reads"]
 
@@ -307,8 +314,33 @@ def plan_reads(
             if narrowed is not None:
                 keys = narrowed if keys is None else sorted(set(keys) & set(narrowed))
         exact = keys is not None and where is not None and _exact_on(where, scope) == index
-        plans.append(Prefetch(table, None if keys is None else in_row_order(keys), exact))
+        ordered = None if keys is None else in_row_order(keys)
+        listed = _primary_key_list(read, table) if ordered is not None and not narrow else None
+        if ordered is not None and listed is not None:
+            ordered = _listed_order(ordered, listed)
+        plans.append(Prefetch(table, ordered, exact))
     return plans
+
+
+def _primary_key_list(read: _Reads | None, table: Table) -> list[Any] | None:
+    """Return the values of a prefetch that is one ``pk IN (...)`` (or ``pk = v``)."""
+    if read is None or len(read.searches) != 1:
+        return None
+    search = read.searches[0]
+    if any(c.attribute != table.primary_key or c.type != "equals" for c in search):
+        return None
+    return [c.value for c in search]
+
+
+def _listed_order(keys: list[bytes], values: list[Any]) -> list[bytes]:
+    """Order keys that are not array indexes as the IN list names them (HarperDB §6.1)."""
+    rank: dict[Any, int] = {}
+    for position, value in enumerate(values):
+        rank.setdefault(hashable(value), position)
+    head = [k for k in keys if array_index(decode_key(k)) is not None]
+    rest = [k for k in keys if array_index(decode_key(k)) is None]
+    rest.sort(key=lambda k: rank.get(hashable(decode_key(k)), len(values)))
+    return head + rest
 
 
 def _exact_on(where: n.Expr, scope: Scope) -> int | None:

@@ -19,7 +19,7 @@ from loadmaster.storage.reads import get_many, scan_primary, table_state
 from loadmaster.storage.search import plan_search
 from loadmaster.storage.table import Table
 
-__all__ = ["candidate_keys", "fetch", "in_row_order", "scan_in_row_order"]
+__all__ = ["array_index", "candidate_keys", "fetch", "in_row_order", "scan_in_row_order"]
 
 _LIMIT = 2**32 - 1
 _DIGITS = re.compile(r"(0|[1-9][0-9]*)\Z")

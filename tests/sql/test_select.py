@@ -77,6 +77,8 @@ def test_row_order_without_order_by(dogs: Instance) -> None:
     ]
     assert ids(answer(dogs, "SELECT * FROM sqlp.nums")) == [0, 2, 3, 10, -1, 1.5, 4294967296]
     assert ids(answer(dogs, "SELECT code FROM sqlp.strs WHERE code = '10'"), "code") == ["10"]
+    listed = answer(dogs, "SELECT code FROM sqlp.strs WHERE code IN ('b', 'a', '10', 'aa')")
+    assert ids(listed, "code") == ["b", "a", "aa"]  # '10' became the number 10 (§3.2)
 
 
 def test_where_semantics(dogs: Instance) -> None:
