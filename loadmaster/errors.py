@@ -12,7 +12,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     │   └── SqlParseError              SQL text that does not parse
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
-    │   ├── SystemDatabaseWriteError   SQL UPDATE/DELETE on the system database
+    │   ├── SystemDatabaseWriteError   a write to the system database
     │   └── TimestampWriteError        SQL write of a timestamp a role lists
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
@@ -20,10 +20,13 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── ConflictError (409)
     ├── UnsupportedMediaTypeError (415)
     ├── PayloadTooLargeError (413)
+    ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     │   └── SqlError                   a SQL statement failed validation or evaluation
     ├── ServiceUnavailableError (503)  an actor did not answer in time
-    └── StorageError (500)             LMDB failed
+    ├── StorageError (500)             LMDB failed
+    └── ConfigurationError (500)       a setting is invalid: the server does not start
+        └── DataDirectoryInUseError    another loadmaster holds the data directory
 """
 
 from typing import Any
@@ -178,20 +181,24 @@ class StorageError(LoadmasterError):
     status_code = 500
 
 
-class SqlParseError(InvalidRequestError):
-    """Raised when the text of a ``sql`` operation does not parse (HarperDB's 400 excerpt)."""
+class RequestTimeoutError(LoadmasterError):
+    """Raised when a request body arrives too slowly or takes too long (the connection closes)."""
 
-    status_code = 400
+    status_code = 408
 
 
-class SqlError(ServerError):
-    """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
+class ConfigurationError(LoadmasterError):
+    """Raised at start-up when a setting is invalid or unusable; nothing was created yet."""
 
     status_code = 500
 
 
+class DataDirectoryInUseError(ConfigurationError):
+    """Raised at start-up when another loadmaster process holds the data directory's lock."""
+
+
 class SystemDatabaseWriteError(PermissionDeniedError):
-    """Raised when SQL would update or delete in the ``system`` database (403, fixed text)."""
+    """Raised when a write would update or remove anything of the ``system`` database (403)."""
 
     TEXT = (
         "The 'system' database, tables and records are used internally by HarperDB "
@@ -205,6 +212,22 @@ class SystemDatabaseWriteError(PermissionDeniedError):
     def body(self) -> dict[str, Any]:
         """Return the plain error envelope (not the permission object)."""
         return {"error": self.message}
+
+
+class RequestSchemaError(MalformedBodyError):
+    """Raised when a request fails HarperDB's route schema (400 in Fastify's envelope)."""
+
+
+class SqlParseError(InvalidRequestError):
+    """Raised when the text of a ``sql`` operation does not parse (HarperDB's 400 excerpt)."""
+
+    status_code = 400
+
+
+class SqlError(ServerError):
+    """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
+
+    status_code = 500
 
 
 class TimestampWriteError(PermissionDeniedError):

@@ -276,6 +276,7 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
         search_operation=op.search_operation,
         path=op.path,
         filename=op.filename,
+        compress=export.check_compress(op.compress),
         sql=_sql_search(op, ctx),
     )
     return start_job(op, ctx, lambda job: export.export_local(job, request))
@@ -285,7 +286,11 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job, but SQL)."""
     request = export.ExportRequest(
-        format=op.format, search_operation=op.search_operation, s3=op.s3, sql=_sql_search(op, ctx)
+        format=op.format,
+        search_operation=op.search_operation,
+        s3=op.s3,
+        compress=export.check_compress(op.compress),
+        sql=_sql_search(op, ctx),
     )
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 
