@@ -1,5 +1,6 @@
 """Exports whose search_operation is ``sql``: checked before the job, rows streamed (§15)."""
 
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,22 @@ def test_json_and_csv(dogs: Instance, tmp_path: Path) -> None:
     assert (tmp_path / "out.csv").read_text() == (
         '"id","dog_name","age"\n1,"Harper",5\n5,"Kato",5\n10,"Penny",6\n200,"Rosco",7'
     )
+
+
+def test_ndjson_gzip(dogs: Instance, tmp_path: Path) -> None:
+    body = {
+        "operation": "export_local",
+        "format": "ndjson",
+        "compress": "gzip",
+        "path": str(tmp_path),
+        "filename": "lines",
+        "search_operation": {"operation": "sql", "sql": "SELECT id FROM sqlp.dog LIMIT 2"},
+    }
+    record = dogs.wait_for_job(dogs.operation(body)["job_id"], timeout=30)
+    assert record is not None
+    assert record["status"] == "COMPLETE", record
+    [written] = list(tmp_path.glob("lines.*"))
+    assert gzip.decompress(written.read_bytes()).decode().split() == ['{"id":1}', '{"id":2}']
 
 
 def test_checked_before_the_job(dogs: Instance, tmp_path: Path) -> None:
