@@ -10,17 +10,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from loadmaster.auth import permissions
+from loadmaster.auth.system_rules import SECRET_FIELDS
 from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError, TimestampWriteError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.sql import nodes as n
 from loadmaster.storage import Store, Table
 
-__all__ = ["Access"]
+__all__ = ["SECRET_FIELDS", "SYSTEM", "Access"]
 
 SYSTEM = SYSTEM_DATABASE
-#: Fields of system tables never returned (a deliberate deviation: HarperDB returns hashes).
-SECRET_FIELDS = frozenset({"password", "refresh_token", "hash_function"})
 
 
 def _table_entry(db: str, table: str, needs: list[str]) -> dict[str, Any]:
