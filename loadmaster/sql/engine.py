@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadmaster.errors import LoadmasterError, PermissionDeniedError
+from loadmaster.errors import LoadmasterError, PermissionDeniedError, SqlError
 from loadmaster.models import User
 from loadmaster.sql import nodes as n
 from loadmaster.sql.access import Access
-from loadmaster.sql.parse import parse_sql
+from loadmaster.sql.parse import SEARCH_PROBLEM, parse_sql
 from loadmaster.sql.select import SelectPlan, prepare_select
 from loadmaster.sql.write import run_delete, run_insert, run_update
 from loadmaster.storage import Store
@@ -19,6 +19,17 @@ __all__ = ["PreparedSql", "is_sql_search", "prepare_sql", "run_sql"]
 def is_sql_search(search: Any) -> bool:
     """Tell whether an export's ``search_operation`` is a ``sql`` one."""
     return isinstance(search, dict) and search.get("operation") == "sql"
+
+
+#: Python's failures of an expression no check foresaw (as alasql would throw).
+_EVALUATION_FAILURES = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    KeyError,
+    IndexError,
+    RecursionError,
+)
 
 
 def _write(statement: n.Statement, store: Store, user: User) -> dict[str, Any]:
@@ -39,8 +50,24 @@ def run_sql(text: Any, store: Store, user: User) -> list[dict[str, Any]] | dict[
     """
     statement = parse_sql(text)
     if isinstance(statement, n.Select):
-        return list(prepare_select(statement, store, Access(user, store)).rows())
+        plan = prepare_select(statement, store, Access(user, store))
+        try:
+            return list(plan.rows())
+        except _EVALUATION_FAILURES as exc:
+            # alasql throwing while it runs the statement: HarperDB's one answer for that.
+            raise SqlError(SEARCH_PROBLEM) from exc
     return _write(statement, store, user)
+
+
+#: Python's failures of an expression no check foresaw (as alasql would throw).
+_EVALUATION_FAILURES = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    KeyError,
+    IndexError,
+    RecursionError,
+)
 
 
 @dataclass
