@@ -26,6 +26,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     certfile: Path | None = None
     keyfile: Path | None = None
     admin_password: str | None = None
+    #: Log level (DEBUG, INFO, WARNING, ERROR) and format (``text``, or ``json``: one object
+    #: a line) of ``loadmaster serve``.
+    log_level: str = "INFO"
+    log_format: str = "text"
+    #: Answer ``GET /metrics`` without credentials (for a scraper on a trusted network).
+    metrics_public: bool = False
     #: Largest accepted request body (HarperDB allows 1 GiB).
     max_body_bytes: int = 1 << 30
     #: Largest body read before the caller is known (no valid Authorization header): enough
