@@ -16,7 +16,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from loadmaster.server.body import read_body
+from loadmaster.server.body import BodyReader
 from loadmaster.server.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def create_app(instance: "Instance") -> Starlette:
     unauthenticated_limit = min(settings.max_unauthenticated_body_bytes, settings.max_body_bytes)
     pipeline = Pipeline(instance)
     credentials = pipeline.credentials
+    bodies = BodyReader(seconds=settings.body_timeout, min_rate=settings.body_min_rate)
 
     async def operations(request: Request) -> Response:
         body_read = False
@@ -66,18 +67,11 @@ def create_app(instance: "Instance") -> Starlette:
             # Who calls is known before the body is read: only they may send a big one.
             header = await credentials.header(request.headers.get("authorization"), client)
             if header.user is not None:
-                raw = await read_body(
-                    request,
-                    settings.max_body_bytes,
-                    seconds=settings.body_timeout,
-                    min_rate=settings.body_min_rate,
-                )
+                raw = await bodies.read(request, settings.max_body_bytes)
             else:
-                raw = await read_body(
+                raw = await bodies.read(
                     request,
                     unauthenticated_limit,
-                    seconds=settings.body_timeout,
-                    min_rate=settings.body_min_rate,
                     too_large=lambda: (
                         header.error
                         or PayloadTooLargeError(
