@@ -16,14 +16,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from loadmaster.auth.passwords import generate_password, hash_password, verify_password
-from loadmaster.auth.roles import ROLE_TABLE, SYSTEM, RoleRecords
+from loadmaster.auth.roles import ROLE_TABLE, RoleRecords
 from loadmaster.auth.throttle import LoginThrottle
 from loadmaster.auth.tokens import INVALID_TOKEN, TokenSigner, load_or_create_key, token_digest
 from loadmaster.errors import AuthenticationError, NotFoundError
 from loadmaster.models import SUPER_ROLE, User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Store, Table
 
 USER_TABLE = "hdb_user"
@@ -90,11 +89,11 @@ class UserStore:
         self._signer = TokenSigner(load_or_create_key(data_dir))
         for table, key in ((ROLE_TABLE, "id"), (USER_TABLE, "username")):
             if table not in self._names():
-                self.store.create_table(SYSTEM, table, key)
+                self.store.create_table(SYSTEM_DATABASE, table, key)
+        self.roles.add_builtins()
         if self.user_table.record_count():
             self._give_identities()
             return None
-        self.roles.table.write([msgspec.to_builtins(SUPER_ROLE)], "upsert")
         generated = None
         if admin_password is None:
             admin_password = generated = generate_password()
@@ -116,14 +115,14 @@ class UserStore:
             self.user_table.write(missing, "update")
 
     def _names(self) -> list[str]:
-        if not self.store.has_database(SYSTEM):
+        if not self.store.has_database(SYSTEM_DATABASE):
             return []
-        return self.store.table_names(SYSTEM)
+        return self.store.table_names(SYSTEM_DATABASE)
 
     @property
     def user_table(self) -> Table:
         """Return the ``system.hdb_user`` table."""
-        return self.store.table(SYSTEM, USER_TABLE)
+        return self.store.table(SYSTEM_DATABASE, USER_TABLE)
 
     @property
     def tokens(self) -> TokenSigner:

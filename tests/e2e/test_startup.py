@@ -60,7 +60,9 @@ def test_a_second_server_or_open_on_a_directory_in_use_stops_and_touches_nothing
 ) -> None:
     data = tmp_path / "data"
     url = http_source.add("/slow.csv", b"id,name\n1,a\n", extra_length=1000, mode="stall")
-    first = start_server(data, free_port())
+    # The stalled load must still run when the second server has been refused, however slow
+    # this machine is.
+    first = start_server(data, free_port(), LOADMASTER_SOURCE_READ_TIMEOUT="120")
     try:
         base = first.args[first.args.index("--port") + 1]
         api = f"http://127.0.0.1:{base}/"
