@@ -60,11 +60,15 @@ def small_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ba
         yield db.serve()
 
 
+#: One client for all (a client per request would spend the test building TLS contexts).
+CLIENT = httpx.Client(timeout=30)
+
+
 def post(server: BackgroundServer, content: bytes, auth: str | None) -> httpx.Response:
     headers = {"content-type": "application/json"}
     if auth is not None:
         headers["authorization"] = auth
-    return httpx.post(server.url + "/", content=content, headers=headers)
+    return CLIENT.post(server.url + "/", content=content, headers=headers)
 
 
 @pytest.mark.parametrize("auth", [ADMIN_AUTH, None], ids=["admin", "anonymous"])

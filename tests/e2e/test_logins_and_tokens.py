@@ -86,12 +86,14 @@ def flooded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[I
         yield db, hashes
 
 
+#: One client for every request (thread-safe; a client per request would spend the test
+#: building TLS contexts).
+CLIENT = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=32))
+
+
 def post(url: str, auth: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    response = httpx.post(
-        url + "/",
-        json=body or {"operation": "user_info"},
-        headers={"authorization": auth},
-        timeout=60,
+    response = CLIENT.post(
+        url + "/", json=body or {"operation": "user_info"}, headers={"authorization": auth}
     )
     return response.status_code, response.json()
 
