@@ -5,8 +5,9 @@ can depend on it. Password checks never hold the event loop or a thread while th
 the throttle's delay is awaited, and at most a few scrypt hashes run at once on worker
 threads (``CLEAN_SLOTS`` for users without recent failures, ``THROTTLED_SLOTS`` for the
 others, so a flood of wrong passwords for one user queues behind its own slot and bounds the
-CPU it burns, while everyone else's logins go ahead). Attempts with the same credentials as
-one being checked wait for its answer instead of hashing again.
+CPU it burns, while everyone else's logins go ahead; within each, attempts from addresses
+without recent failures go first). Attempts with the same credentials as one being checked
+wait for its answer instead of hashing again.
 
 The two token operations authenticate differently: ``create_authentication_tokens`` checks
 the credentials in its own body (no header needed), and ``refresh_operation_token`` is
@@ -29,6 +30,7 @@ from loadmaster.operations.schema import (
     Operation,
     RefreshOperationToken,
 )
+from loadmaster.server.slots import PrioritySlots
 
 MUST_LOGIN = "Must login"
 #: Password hashes run at once for users without recent failures, and for the others.
@@ -56,8 +58,8 @@ class Credentials:
 
     def __init__(self, users: UserStore) -> None:
         self._users = users
-        self._clean = asyncio.Semaphore(CLEAN_SLOTS)
-        self._throttled = asyncio.Semaphore(THROTTLED_SLOTS)
+        self._clean = PrioritySlots(CLEAN_SLOTS)
+        self._throttled = PrioritySlots(THROTTLED_SLOTS)
         # Credentials being checked now -> done when that check is.
         self._checking: dict[tuple[str, str], asyncio.Future[None]] = {}
 
@@ -118,7 +120,9 @@ class Credentials:
         self._checking.setdefault(same, done)
         try:
             slots = self._throttled if throttle.throttled(username) else self._clean
-            async with slots:
+            # An address that keeps failing waits behind everyone else.
+            failures = throttle.failures(("addr", client)) if client else 0
+            async with slots.slot(failures):
                 return await run_in_threadpool(users.check, username, password, keys)
         finally:
             if self._checking.get(same) is done:

@@ -64,6 +64,12 @@ def small_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ba
 CLIENT = httpx.Client(timeout=30)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_the_client() -> Iterator[None]:
+    yield
+    CLIENT.close()
+
+
 def post(server: BackgroundServer, content: bytes, auth: str | None) -> httpx.Response:
     headers = {"content-type": "application/json"}
     if auth is not None:

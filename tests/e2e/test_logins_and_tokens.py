@@ -91,6 +91,12 @@ def flooded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[I
 CLIENT = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=32))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _close_the_client() -> Iterator[None]:
+    yield
+    CLIENT.close()
+
+
 def post(url: str, auth: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     response = CLIENT.post(
         url + "/", json=body or {"operation": "user_info"}, headers={"authorization": auth}
