@@ -35,12 +35,21 @@ pytestmark = pytest.mark.e2e
 SEED = 20261201
 BODIES_PER_USER = 1100
 BROKEN_BYTES = 250
-#: HarperDB's documented 500s (spec §12); any other 5xx is a failure.
+#: HarperDB's documented 500s (spec/harperdb-jobs.md §12, spec/harperdb-ops-more.md); any
+#: other 5xx is a failure.
 DOCUMENTED_500 = re.compile(
     r"'operation' must be a string|Invalid job ID specified\.|"
     r"there was an error searching for jobs\.  Please check the log for details\.|"
     r"There was an error searching jobs by date: Error: Invalid '(from|to)' date, .*|"
-    r"unknown attribute '.*'"
+    r"unknown attribute '.*'|database is required|table is required|Invalid searchType '.*'|"
+    r"t\.search_values is not iterable|A\.name\.match is not a function|"
+    r"('database' must be a string\. )?'table' must be a string|'database' must be a string|"
+    r"'limit' must be greater than or equal to 1|'offset' must be greater than or equal to 0|"
+    r"'(get_attributes|hash_values)' must be (an array|strings or numbers)|"
+    r"'get_attributes' must contain at least 1 item|'get_attributes' is required|"
+    r"If role is specified, it cannot be empty\.|"
+    r"nothing to update, must supply active, role or password to update",
+    re.DOTALL,
 )
 INTERNAL = re.compile(
     r"Traceback|File \"/|Internal server error|NoneType|object has no attribute|"
