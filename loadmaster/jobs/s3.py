@@ -28,6 +28,7 @@ from loadmaster.jobs.export import (
     ExportRequest,
     check_format,
     encode,
+    file_suffix,
     parse_search,
     search_records,
 )
@@ -48,7 +49,12 @@ COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
 PART_SIZE = 8 << 20
 #: Parts of an export being sent at once while the next is encoded.
 UPLOADS_IN_FLIGHT = 2
-_CONTENT_TYPES = {"json": "application/json", "csv": "text/csv"}
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "ndjson": "application/x-ndjson",
+    "gzip": "application/gzip",
+}
 _SESSION_LOCK = threading.Lock()
 
 
@@ -244,11 +250,11 @@ def export_to_s3(
     search = parse_search(op.search_operation)
     found = search_records(job, search)
     client = s3_client(s3, job.settings)
-    bucket, key = str(s3["bucket"]), f"{s3['key']}.{fmt}"
-    upload = _Upload(client, bucket, key, _CONTENT_TYPES[fmt])
+    bucket, key = str(s3["bucket"]), str(s3["key"]) + file_suffix(fmt, op.compress)
+    upload = _Upload(client, bucket, key, _CONTENT_TYPES[op.compress or fmt])
     try:
         buffer = bytearray()
-        for chunk in encode(fmt, found, job):
+        for chunk in encode(fmt, found, job, op.compress):
             buffer += chunk
             if len(buffer) >= part_size:
                 upload.part(bytes(buffer))

@@ -259,6 +259,7 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
         search_operation=op.search_operation,
         path=op.path,
         filename=op.filename,
+        compress=export.check_compress(op.compress),
     )
     export.check_destination(request, ctx.user, ctx.settings)
     return start_job(op, ctx, lambda job: export.export_local(job, request))
@@ -267,7 +268,12 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
 @operation(s.ExportToS3, super_user="export_to_s3")
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job)."""
-    request = export.ExportRequest(format=op.format, search_operation=op.search_operation, s3=op.s3)
+    request = export.ExportRequest(
+        format=op.format,
+        search_operation=op.search_operation,
+        s3=op.s3,
+        compress=export.check_compress(op.compress),
+    )
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 
 

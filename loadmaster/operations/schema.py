@@ -241,6 +241,8 @@ class ExportLocal(Operation, tag="export_local", frozen=True):
     path: Any = None
     filename: Any = None
     search_operation: Any = None
+    #: ``gzip`` compresses the file (``.gz`` added); loadmaster's addition.
+    compress: Any = None
 
 
 class ExportToS3(Operation, tag="export_to_s3", frozen=True):
@@ -249,6 +251,7 @@ class ExportToS3(Operation, tag="export_to_s3", frozen=True):
     format: Any = None
     s3: Any = None
     search_operation: Any = None
+    compress: Any = None
 
 
 class GetJob(Operation, tag="get_job", frozen=True):
