@@ -70,6 +70,7 @@ class Instance:
             raise
         self.audit_retention = AuditRetention(self.store, retention)
         try:
+            create_default_root(settings)
             self.users = UserStore(self.store)
             generated = self.users.bootstrap(data, settings.admin_password)
             if generated is not None:

@@ -5,7 +5,6 @@ Every connection these tests could make goes to 127.0.0.0/8: the URL refusals ar
 against a listening socket that counts the connections it was sent.
 """
 
-import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -272,16 +271,6 @@ def test_exports_are_private_to_the_servers_user(site: Site, tmp_path: Path) -> 
     assert old.stat().st_mode & 0o777 == 0o600
     assert old.read_text() == '[{"id":1}]'
     assert os.listdir(target) == ["dogs.json"]
-
-
-def test_the_admin_password_is_not_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    with loadmaster.open(tmp_path / "data"):
-        pass
-    password = (tmp_path / "data" / "admin-password").read_text().strip()
-    assert password
-    assert password not in caplog.text
-    assert str(tmp_path / "data" / "admin-password") in caplog.text
 
 
 # --- item 6: server-side fetches stay outside ------------------------------------------------
