@@ -2,7 +2,16 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "job_operations", "user_operations", "sql")
+_MODULES = (
+    "ddl",
+    "data",
+    "job_operations",
+    "user_operations",
+    "audit_operations",
+    "configuration",
+    "system_information",
+    "sql",
+)
 
 
 def load() -> None:
