@@ -93,9 +93,11 @@ def test_checked_before_the_job(dogs: Instance, tmp_path: Path) -> None:
 
 
 def test_non_super_users_export_what_they_may_read(dogs: Instance, tmp_path: Path) -> None:
-    record = export(dogs, tmp_path, "SELECT id FROM sqlp.dog LIMIT 2", user=READER)
+    files = Path(dogs.settings.data) / "files"  # their default file root
+    files.mkdir(exist_ok=True)
+    record = export(dogs, files, "SELECT id FROM sqlp.dog LIMIT 2", user=READER)
     assert record["status"] == "COMPLETE", record
-    assert (tmp_path / "out.json").read_text() == '[{"id":1},{"id":2}]'
+    assert (files / "out.json").read_text() == '[{"id":1},{"id":2}]'
     nosql = {
         "operation": "export_local",
         "format": "json",

@@ -109,7 +109,9 @@ def test_writes_over_http(client: httpx.Client) -> None:
     )
 
 
-def test_restricted_role_over_http(client: httpx.Client, tmp_path: Path) -> None:
+def test_restricted_role_over_http(client: httpx.Client, dogs: Instance) -> None:
+    files = Path(dogs.settings.data) / "files"  # the default file root of such users
+    files.mkdir(exist_ok=True)
     post(client, {"operation": "add_role", "role": "dogreader", "permission": READ_DOGS})
     post(
         client,
@@ -133,7 +135,7 @@ def test_restricted_role_over_http(client: httpx.Client, tmp_path: Path) -> None
     export = {
         "operation": "export_local",
         "format": "json",
-        "path": str(tmp_path),
+        "path": str(files),
         "filename": "mine",
         "search_operation": {"operation": "sql", "sql": "SELECT dog_name FROM sqlp.dog LIMIT 1"},
     }
