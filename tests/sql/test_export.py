@@ -93,15 +93,15 @@ def test_checked_before_the_job(dogs: Instance, tmp_path: Path) -> None:
 
 
 def test_non_super_users_export_what_they_may_read(dogs: Instance, tmp_path: Path) -> None:
-    files = Path(dogs.settings.data) / "files"  # their default file root
-    files.mkdir(exist_ok=True)
+    # Users who are not super users write only inside the file roots (<data>/files/).
+    files = Path(dogs.settings.data) / "files"
     record = export(dogs, files, "SELECT id FROM sqlp.dog LIMIT 2", user=READER)
     assert record["status"] == "COMPLETE", record
     assert (files / "out.json").read_text() == '[{"id":1},{"id":2}]'
     nosql = {
         "operation": "export_local",
         "format": "json",
-        "path": str(tmp_path),
+        "path": str(files),
         "search_operation": {
             "operation": "search_by_value",
             "database": "sqlp",

@@ -109,9 +109,7 @@ def test_writes_over_http(client: httpx.Client) -> None:
     )
 
 
-def test_restricted_role_over_http(client: httpx.Client, dogs: Instance) -> None:
-    files = Path(dogs.settings.data) / "files"  # the default file root of such users
-    files.mkdir(exist_ok=True)
+def test_restricted_role_over_http(client: httpx.Client, data_dir: Path) -> None:
     post(client, {"operation": "add_role", "role": "dogreader", "permission": READ_DOGS})
     post(
         client,
@@ -135,7 +133,8 @@ def test_restricted_role_over_http(client: httpx.Client, dogs: Instance) -> None
     export = {
         "operation": "export_local",
         "format": "json",
-        "path": str(files),
+        # Users who are not super users write only inside the file roots (<data>/files/).
+        "path": str(data_dir / "files"),
         "filename": "mine",
         "search_operation": {"operation": "sql", "sql": "SELECT dog_name FROM sqlp.dog LIMIT 1"},
     }
