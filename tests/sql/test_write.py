@@ -168,3 +168,23 @@ def test_delete(writes: Instance) -> None:
 def test_reserved_names(dogs: Instance) -> None:
     assert answer(dogs, "UPDATE `call`.`aggr` SET age = 0 WHERE `all` = 1")["update_hashes"] == [1]
     assert answer(dogs, "DELETE FROM [call].[aggr] WHERE [all] = 2")["deleted_hashes"] == [2]
+
+
+def test_sql_writes_are_audited_with_the_writer(writes: Instance) -> None:
+    answer(writes, "INSERT INTO sqlp.writes (id, n) VALUES (1, 1)")
+    answer(writes, "UPDATE sqlp.writes SET n = 2 WHERE id = 1")
+    answer(writes, "DELETE FROM sqlp.writes WHERE id = 1")
+    found = writes.operation(
+        {
+            "operation": "read_audit_log",
+            "schema": "sqlp",
+            "table": "writes",
+            "search_type": "username",
+            "search_values": ["HDB_ADMIN"],
+        }
+    )
+    assert [(e["operation"], e["hash_values"]) for e in found["HDB_ADMIN"]] == [
+        ("insert", [1]),
+        ("update", [1]),
+        ("delete", [1]),
+    ]
