@@ -187,7 +187,11 @@ class Table:
     # ---------------------------------------------------------------- writes
 
     def write(
-        self, records: Sequence[Mapping[str, Any]], action: Literal["insert", "update", "upsert"]
+        self,
+        records: Sequence[Mapping[str, Any]],
+        action: Literal["insert", "update", "upsert"],
+        *,
+        coerced: bool = False,
     ) -> WriteResult:
         """Insert, update or upsert records in one transaction (all or nothing).
 
@@ -201,11 +205,16 @@ class Table:
         on every write, one epoch-ms float per call; values a client sends for them are
         dropped. New attributes are added to the table in the order first seen.
 
+        Typed attributes of a schema-defined table are coerced in the insert's wording unless
+        ``coerced`` says the caller already coerced them (a load does, in its own wording).
+
         Raises:
             InvalidRequestError: a bad attribute name, primary key or typed value, or an update
                 record without a primary key value.
         """
-        return write_records(self._catalog, self.database, self.name, records, action)
+        return write_records(
+            self._catalog, self.database, self.name, records, action, coerced=coerced
+        )
 
     def layout(self) -> TableLayout:
         """Return a snapshot of what preparing inserts away from this table needs."""
