@@ -33,6 +33,7 @@ from loadmaster.jobs.export import (
     search_records,
 )
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
 from loadmaster.settings import Settings
 
 if TYPE_CHECKING:
@@ -161,7 +162,13 @@ def _aws_error(exc: ClientError | BotoCoreError) -> S3Error:
 
 
 def import_from_s3(
-    job: JobContext, s3: Mapping[str, Any], *, db: str, table: str, action: Action
+    job: JobContext,
+    s3: Mapping[str, Any],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run import_from_s3: stream a ``.csv`` or ``.json`` object into a table.
 
@@ -181,8 +188,8 @@ def import_from_s3(
     try:
         chunks = _object_chunks(body.iter_chunks(READ_CHUNK), answer["ContentLength"], job)
         if key.endswith(".json"):
-            return load_json_chunks(job, chunks, db=db, table=table, action=action)
-        return load_csv_chunks(job, chunks, db=db, table=table, action=action)
+            return load_json_chunks(job, chunks, db=db, table=table, action=action, options=options)
+        return load_csv_chunks(job, chunks, db=db, table=table, action=action, options=options)
     finally:
         body.close()
 

@@ -15,6 +15,7 @@ import httpx
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import Action, load_csv_chunks
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
 
 #: Content types HarperDB accepts; parameters such as ``; charset=utf-8`` are accepted too
 #: (HarperDB compares the whole header, rejecting them: upstream issue #1041).
@@ -78,6 +79,7 @@ def load_csv_url(
     db: str,
     table: str,
     action: Action,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run csv_url_load: GET the URL and stream its body into the table.
 
@@ -88,6 +90,7 @@ def load_csv_url(
         db: The database.
         table: The table.
         action: insert, update or upsert.
+        options: What to do with faulty rows; whether to write at all.
 
     Returns:
         ``successfully loaded N of M records``.
@@ -119,7 +122,9 @@ def load_csv_url(
             first = next(chunks, b"")
             if not first:
                 raise UrlLoadError(f"CSV Load failed from URL: {shown}, no csv found at url")
-            return load_csv_chunks(job, _chain(first, chunks), db=db, table=table, action=action)
+            return load_csv_chunks(
+                job, _chain(first, chunks), db=db, table=table, action=action, options=options
+            )
     except httpx.HTTPError as exc:
         raise _failure(exc, url, shown, job) from exc
     except httpx.InvalidURL as exc:

@@ -17,6 +17,7 @@ from loadmaster.errors import (
 )
 from loadmaster.operations import handlers
 from loadmaster.operations.handler_context import Context
+from loadmaster.operations.request_warnings import note_json, note_keys
 from loadmaster.operations.schema import Operation
 from loadmaster.operations.table import OPERATIONS, Codec, tag_of
 
@@ -60,6 +61,7 @@ def decode(raw: bytes) -> Operation:
         raise problem or InvalidRequestError(_field_message(exc)) from exc
     except msgspec.DecodeError as exc:
         raise InvalidJSONError(str(exc)) from exc
+    note_json(op, raw)
     return op
 
 
@@ -70,9 +72,11 @@ def convert(body: object) -> Operation:
         raise problem
     assert isinstance(body, dict)  # noqa: S101 - classify() refused everything else
     try:
-        return CODEC.convert(body)
+        op = CODEC.convert(body)
     except msgspec.ValidationError as exc:
         raise InvalidRequestError(_field_message(exc)) from exc
+    note_keys(op, body)
+    return op
 
 
 def _field_message(exc: msgspec.ValidationError) -> str:

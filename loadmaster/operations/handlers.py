@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "job_operations", "user_operations")
+_MODULES = ("ddl", "data", "job_operations", "job_errors", "user_operations")
 
 
 def load() -> None:

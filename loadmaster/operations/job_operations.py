@@ -11,11 +11,14 @@ from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.formats import parse_moment_iso
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.load_policy import LoadOptions, load_options, option_problems
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, load_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.handler_context import Context
+from loadmaster.operations.job_errors import with_errors
+from loadmaster.operations.request_warnings import warnings_for
 from loadmaster.operations.table import operation, tag_of
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
@@ -42,7 +45,11 @@ def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
     return ctx.jobs.start_job(
-        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
+        type=tag_of(type(op)),
+        user=ctx.user,
+        request=recorded_request(op),
+        run=run,
+        warnings=warnings_for(op),
     )
 
 
@@ -73,9 +80,17 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
-def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> Action:
+def _action(op: s.LoadOp) -> Action:
     action: Action = op.action if op.action is not None else "insert"
     return action
+
+
+def _validate_options(op: s.LoadOp, problems: list[str]) -> None:
+    problems += option_problems(op.on_error, op.max_errors, op.validate_only)
+
+
+def _options(op: s.LoadOp) -> LoadOptions:
+    return load_options(op.on_error, op.max_errors, op.validate_only)
 
 
 @operation(s.CsvDataLoad, access=load_access())
@@ -88,11 +103,16 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
         problems.append("Data  is required")
     elif not isinstance(op.data, str):
         problems.append("Data must be a string")
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
-    data, db, table, action = op.data, op.db, str(op.table), _action(op)
+    data, db, table, action, options = op.data, op.db, str(op.table), _action(op), _options(op)
     return start_job(
-        op, ctx, lambda job: csv_load.load_csv_text(job, data, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: csv_load.load_csv_text(
+            job, data, db=db, table=table, action=action, options=options
+        ),
     )
 
 
@@ -106,6 +126,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         problems.append("File path  is required")
     elif not isinstance(op.file_path, str):
         problems.append("File path must be a string")
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
     path = op.file_path
@@ -113,26 +134,30 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         raise InvalidRequestError(f"No such file or directory {path}")
     if not os.access(path, os.R_OK):
         raise InvalidRequestError(f"Permission denied {path}")
-    db, table, action = op.db, str(op.table), _action(op)
+    db, table, action, options = op.db, str(op.table), _action(op), _options(op)
     return start_job(
-        op, ctx, lambda job: csv_load.load_csv_file(job, path, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: csv_load.load_csv_file(
+            job, path, db=db, table=table, action=action, options=options
+        ),
     )
 
 
 @operation(s.CsvUrlLoad, access=load_access())
 def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     """Load a CSV file from a URL into a table, streamed."""
-    _raise(
-        url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
-    )
+    problems = url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers)
+    _validate_options(op, problems)
+    _raise(problems, ". ")
     table_of(op, ctx.store, status=400)
     csv_url, headers = str(op.csv_url), op.passthrough_headers
-    db, table, action = op.db, str(op.table), _action(op)
+    db, table, action, options = op.db, str(op.table), _action(op), _options(op)
     return start_job(
         op,
         ctx,
         lambda job: url_job.load_csv_url(
-            job, csv_url, headers=headers, db=db, table=table, action=action
+            job, csv_url, headers=headers, db=db, table=table, action=action, options=options
         ),
     )
 
@@ -144,13 +169,17 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     _validate_js_names(op, problems)
     _validate_action(op.action, problems)
     problems += s3_job.validate_s3(op.s3)
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
+    options = _options(op)
     return start_job(
         op,
         ctx,
-        lambda job: s3_job.import_from_s3(job, request, db=db, table=table, action=action),
+        lambda job: s3_job.import_from_s3(
+            job, request, db=db, table=table, action=action, options=options
+        ),
     )
 
 
@@ -217,7 +246,7 @@ def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
         return []
     if not ctx.user.super_user and record.get("user") != ctx.user.username:
         return []
-    return [record]
+    return [with_errors(record, ctx.store)]
 
 
 def _date_bound(value: Any, which: str, suffix: str) -> float:
