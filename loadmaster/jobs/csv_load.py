@@ -5,7 +5,7 @@ Other sources (URL, S3) feed :func:`load_csv_chunks` with their own byte chunks.
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal
+from typing import Any
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import (
@@ -14,7 +14,14 @@ from loadmaster.errors import (
     LoadmasterError,
     PermissionDeniedError,
 )
-from loadmaster.formats import CsvStream, check_column_names, coerce_typed, column_types
+from loadmaster.formats import (
+    CsvStream,
+    check_column_names,
+    coerce_typed,
+    column_types,
+    decompressed,
+    utf8_chunks,
+)
 from loadmaster.formats.csv_reader import CsvText
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
@@ -26,8 +33,8 @@ from loadmaster.jobs.load_policy import (
     validated_message,
 )
 from loadmaster.jobs.row_errors import ErrorRecorder
+from loadmaster.names import Action
 
-Action = Literal["insert", "update", "upsert"]
 #: Rows per write transaction for streamed loads.
 BATCH_ROWS = 20_000
 #: Bytes per read from a file.
@@ -132,6 +139,7 @@ def load_csv_file(
     db: str,
     table: str,
     action: Action,
+    encoding: str = "utf-8",
     options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
@@ -146,6 +154,7 @@ def load_csv_file(
         table=table,
         action=action,
         size_hint=size,
+        encoding=encoding,
         options=options,
     )
 
@@ -158,9 +167,13 @@ def load_csv_chunks(
     table: str,
     action: Action,
     size_hint: int | None = None,
+    encoding: str = "utf-8",
     options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Stream CSV bytes into a table in batches; report progress; return the final message.
+
+    The source may be gzip or zstd (told by its magic bytes; ``size_hint`` is then the
+    compressed size) and in any accepted ``encoding``.
 
     Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are parsed
     by a worker process (see :mod:`parse_worker`) while this thread commits: its start-up,
@@ -170,6 +183,7 @@ def load_csv_chunks(
     Faulty rows are stored as the job's errors and handled as ``options`` say.
     """
     recorder = ErrorRecorder(job)
+    chunks = utf8_chunks(decompressed(chunks), encoding)
     threshold = job.settings.parallel_load_min_bytes
     # A role that limits attributes gets the in-process path: its records are checked per
     # batch there, and the worker sends no records to check.

@@ -15,11 +15,8 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from functools import cache
 
-import msgspec
-
 from loadmaster.operations.schema import Operation
 
-_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _LAST: ContextVar[tuple[Operation, tuple[str, ...]] | None] = ContextVar(
     "loadmaster_request_warnings", default=None
 )
@@ -40,15 +37,6 @@ def unknown_field_warnings(op_type: type[Operation], keys: Iterable[object]) -> 
 def note_keys(op: Operation, keys: Iterable[object]) -> None:
     """Remember the warnings of an operation decoded from a body with these keys."""
     _LAST.set((op, unknown_field_warnings(type(op), keys)))
-
-
-def note_json(op: Operation, raw: bytes) -> None:
-    """Remember the warnings of an operation decoded from this JSON body."""
-    try:
-        keys = _KEYS.decode(raw)
-    except msgspec.DecodeError:  # it decoded as the operation: cannot happen, warn of nothing
-        keys = {}
-    note_keys(op, keys)
 
 
 def warnings_for(op: Operation) -> list[str]:

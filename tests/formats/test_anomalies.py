@@ -19,6 +19,7 @@ from loadmaster.formats.anomalies import (
     anomaly,
 )
 from loadmaster.formats.csv_reader import CsvStream, CsvText
+from loadmaster.formats.encodings import utf8_chunks
 
 
 def parse(
@@ -184,3 +185,20 @@ def test_log_keeps_the_first_by_line_whatever_the_order_found() -> None:
     assert [(a.line, a.value) for a in log.first] == [(1, "1"), (2, "2"), (2, "2")]
     assert log.count == 6
     assert Anomaly(line=1, column=None, reason="r", value="").describe() == "line 1: r"
+
+
+@pytest.mark.parametrize(
+    ("codec", "data"),
+    [
+        ("cp1252", "id,v\n1,Café\n2,x\x81y\n".encode("latin-1")),
+        # A lone surrogate (little-endian, after the BOM).
+        ("utf-16", "id,v\n1,Café\n2,x".encode("utf-16") + b"\x00\xd8" + "y\n".encode("utf-16-le")),
+    ],
+)
+def test_bytes_invalid_in_other_encodings_are_faults(codec: str, data: bytes) -> None:
+    stream = CsvStream(utf8_chunks([data], codec), checks=RowChecks(primary_key="id"))
+    records = [r for batch in stream.batches(10) for r in batch]
+    assert records[0] == {"id": 1, "v": "Café"}
+    found = stream.take_anomalies()
+    assert [(a.line, a.column, a.reason) for a in found] == [(3, "v", INVALID_BYTES)]
+    assert "\ufffd" in found[0].value
