@@ -9,9 +9,11 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
     │   ├── LoadAbortedError           a load stopped at a faulty row (on_error, max_errors)
-    │   └── MalformedBodyError         the body is JSON but not an object
+    │   ├── MalformedBodyError         the body is JSON but not an object
+    │   └── FetchRefusedError          a server-side fetch would reach a non-public address
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    ├── FileOutsideRootsError (403)    a server-side file path outside the file roots
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
     │   └── TableNotFoundError
@@ -21,6 +23,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     ├── ServiceUnavailableError (503)  an actor did not answer in time
+    │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
     └── ConfigurationError (500)       a setting is invalid: the server does not start
         └── DataDirectoryInUseError    another loadmaster holds the data directory
@@ -89,6 +92,11 @@ class MalformedBodyError(InvalidRequestError):
         return {"statusCode": 400, "error": "Bad Request", "message": self.message}
 
 
+class FetchRefusedError(InvalidRequestError):
+    """Raised when a server-side fetch for a caller who is not a super user would reach a
+    loopback, private, link-local, multicast or unspecified address."""
+
+
 class AuthenticationError(LoadmasterError):
     """Raised when credentials are missing, wrong, or belong to an inactive user."""
 
@@ -124,6 +132,15 @@ class PermissionDeniedError(LoadmasterError):
             "unauthorized_access": self.unauthorized_access,
             "invalid_schema_items": self.invalid_schema_items,
         }
+
+
+class FileOutsideRootsError(LoadmasterError):
+    """Raised when a server-side file path resolves outside the caller's file roots."""
+
+    status_code = 403
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"File path '{path}' is outside the allowed file roots")
 
 
 class NotFoundError(LoadmasterError):
@@ -220,3 +237,11 @@ class SystemDatabaseWriteError(PermissionDeniedError):
 
 class RequestSchemaError(MalformedBodyError):
     """Raised when a request fails HarperDB's route schema (400 in Fastify's envelope)."""
+
+
+class ConnectionFailedError(ServiceUnavailableError):
+    """Raised by the client when the server cannot be reached or the connection breaks."""
+
+
+class UploadInterruptedError(InvalidRequestError):
+    """Raised in an upload's job when the client went away before the body was complete."""

@@ -25,6 +25,7 @@ from loadmaster.formats import (
 from loadmaster.formats.csv_reader import CsvText
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.jobs.load_policy import (
     DEFAULT_OPTIONS,
     LoadOptions,
@@ -99,7 +100,7 @@ def load_csv_text(
     check_records_write(job.user, target, records, action)
     job.progress(processed=0, total=len(records))
     try:
-        result = target.write(records, action, coerced=True)
+        result = target.write(records, action, user=job.user.username, coerced=True)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
@@ -143,6 +144,7 @@ def load_csv_file(
     options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
+    check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     try:
         size: int | None = os.stat(path).st_size
     except OSError:
@@ -250,7 +252,10 @@ def commit_records(
             yield 0, len(batch)
             continue
         # The cells were coerced in the load's wording: not again in the insert's.
-        yield len(target.write(batch, action, coerced=True).written), len(batch)
+        yield (
+            len(target.write(batch, action, user=job.user.username, coerced=True).written),
+            len(batch),
+        )
 
 
 def run_load(

@@ -2,7 +2,16 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "job_operations", "job_errors", "user_operations")
+_MODULES = (
+    "ddl",
+    "data",
+    "job_operations",
+    "job_errors",
+    "user_operations",
+    "audit_operations",
+    "configuration",
+    "system_information",
+)
 
 
 def load() -> None:

@@ -60,7 +60,10 @@ BOB = User(
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Instance]:
     threshold = 0 if request.param == "worker" else -1
     with loadmaster.open(
-        tmp_path / "d", admin_password="pw", parallel_load_min_bytes=threshold
+        tmp_path / "d",
+        admin_password="pw",
+        parallel_load_min_bytes=threshold,
+        file_roots=str(tmp_path),  # the non-super user's loads read the test's files
     ) as db:
         db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
         yield db
