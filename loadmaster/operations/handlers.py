@@ -11,6 +11,7 @@ _MODULES = (
     "audit_operations",
     "configuration",
     "system_information",
+    "sql",
 )
 
 
