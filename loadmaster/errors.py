@@ -8,6 +8,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── InvalidRequestError (400)      bad body, field or value
     │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
+    │   ├── LoadAbortedError           a load stopped at a faulty row (on_error, max_errors)
     │   ├── MalformedBodyError         the body is JSON but not an object
     │   ├── FetchRefusedError          a server-side fetch would reach a non-public address
     │   └── SqlParseError              SQL text that does not parse
@@ -76,6 +77,13 @@ class RolePermissionsError(InvalidRequestError):
 
 class InvalidJSONError(InvalidRequestError):
     """Raised when the request body is not valid JSON."""
+
+
+class LoadAbortedError(InvalidRequestError):
+    """Raised when a load stops at a faulty row: ``on_error: abort``, or ``max_errors`` passed.
+
+    The message names the line and the fault; the load adds how many records it had loaded.
+    """
 
 
 class MalformedBodyError(InvalidRequestError):

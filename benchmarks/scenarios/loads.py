@@ -21,6 +21,8 @@ MEMORY_TARGET_MB = 300.0
 GROWTH = 1.15
 #: json_file_load of NDJSON must reach this share of csv_file_load's rate.
 JSON_RATIO = 0.8
+#: A dry run (validate_only) must be at least as fast as the load it checks.
+VALIDATE_RATIO = 1.0
 
 
 def csv_file_load(ctx: Context) -> None:
@@ -105,6 +107,37 @@ def json_file_load(ctx: Context) -> None:
             target=f"≥ {JSON_RATIO}x csv_file_load",
             min_ratio=JSON_RATIO,
             note=f"{rows:,} rows as NDJSON, every attribute indexed",
+        )
+    )
+
+
+def csv_validate_only(ctx: Context) -> None:
+    """Measure a validate_only csv_file_load (a dry run) beside the load, in this run."""
+    rows = ctx.options.rows
+    path = ctx.csv(rows)
+    ours: list[float] = []
+    loads: list[float] = []
+    body = {**csv_file_body(path), "validate_only": True}
+    for run in range(ctx.options.runs):
+        ctx.log(f"csv_validate_only run {run + 1}: {rows:,} rows, then csv_file_load")
+        rate, _ = load_in_fresh_server(ctx, "csv-validate-only", lambda: body, rows)
+        ours.append(rate)
+        load_rate, _ = load_in_fresh_server(
+            ctx, "csv-beside-validate", lambda: csv_file_body(path), rows
+        )
+        loads.append(load_rate)
+        ctx.log(f"  validate_only {rate:,.0f} rows/s, csv_file_load {load_rate:,.0f} rows/s")
+    ctx.add(
+        figure(
+            "csv_validate_only",
+            "rows/s",
+            "rows/s",
+            ours,
+            reference="csv_file_load of the same rows",
+            reference_runs=loads,
+            target=f"≥ {VALIDATE_RATIO}x csv_file_load",
+            min_ratio=VALIDATE_RATIO,
+            note=f"{rows:,} rows read and checked, nothing written",
         )
     )
 

@@ -24,6 +24,8 @@ class StartJob(Message, frozen=True):
     request: dict[str, Any]
     #: ``run(context)`` does the job; its return value or exception decides the outcome.
     run: Any
+    #: Texts about the request (unknown fields), recorded on the job.
+    warnings: list[str] = []
 
 
 class JobEnded(Message, frozen=True):

@@ -31,6 +31,8 @@ PROGRESS_WRITE_INTERVAL = 0.5
 FLUSH_RECORDS = 512
 FLUSH_DELAY = 0.05
 COUNTERS = ("processed", "total", "bytes_read", "bytes_total")
+#: Additions of load jobs, shown after the counters: faulty rows, and texts about the request.
+LOAD_FIELDS = ("error_count", "rejected", "warnings")
 _RUNNING_ORDER = ("id", "type", "start_datetime", "created_datetime", "status", "user")
 _FINISHED_ORDER = (
     "id",
@@ -77,6 +79,7 @@ def get_job_view(record: dict[str, Any]) -> dict[str, Any]:
     order = _FINISHED_ORDER if record.get("status") in FINISHED else _RUNNING_ORDER
     view = {key: record[key] for key in order if record.get(key) is not None}
     view.update({key: record[key] for key in COUNTERS if record.get(key) is not None})
+    view.update({key: record[key] for key in LOAD_FIELDS if record.get(key) is not None})
     return view
 
 

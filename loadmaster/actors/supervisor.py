@@ -72,6 +72,8 @@ class JobSupervisor(pykka.ThreadingActor):
             "start_datetime": started,
             "request": start.request,
         }
+        if start.warnings:
+            record["warnings"] = start.warnings
         # Told before the job can run, so the registry has the record before any progress.
         self._registry.tell(RecordJob(record=record, persisted=start.persisted))
         context = JobContext(

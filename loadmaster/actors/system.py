@@ -31,17 +31,31 @@ class Submitted:
     :meth:`wait`, the event loop awaits :meth:`wait_async` (no thread is held meanwhile).
     """
 
-    __slots__ = ("_persisted", "_timeout", "job_id")
+    __slots__ = ("_persisted", "_timeout", "job_id", "warnings")
 
-    def __init__(self, job_id: str, persisted: "Future[None]", timeout: float) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        persisted: "Future[None]",
+        timeout: float,
+        warnings: list[str] | None = None,
+    ) -> None:
         self.job_id = job_id
         self._persisted = persisted
         self._timeout = timeout
+        self.warnings = warnings or []
 
     @property
-    def answer(self) -> dict[str, str]:
-        """Return HarperDB's answer to the submit (once the record is on disk)."""
-        return {"message": f"Starting job with id {self.job_id}", "job_id": self.job_id}
+    def answer(self) -> dict[str, Any]:
+        """Return HarperDB's answer to the submit (once the record is on disk), with the
+        request's ``warnings`` when it has any."""
+        answer: dict[str, Any] = {
+            "message": f"Starting job with id {self.job_id}",
+            "job_id": self.job_id,
+        }
+        if self.warnings:
+            answer["warnings"] = self.warnings
+        return answer
 
     def wait(self) -> None:
         """Block until the record is on disk.
@@ -152,8 +166,11 @@ class JobSystem:
         user: User,
         request: dict[str, Any],
         run: Callable[[JobContext], Any],
+        warnings: list[str] | None = None,
     ) -> "Submitted":
         """Start a job without waiting: return its id and the future of its record on disk.
+
+        ``warnings`` (texts about the request) go on the answer and the job record.
 
         Raises:
             ServiceUnavailableError: The job system is not running.
@@ -177,11 +194,12 @@ class JobSystem:
                     user=user,
                     request=request,
                     run=run,
+                    warnings=warnings or [],
                 )
             )
         except pykka.ActorDeadError as exc:
             raise ServiceUnavailableError("The job system is not running") from exc
-        return Submitted(job_id, persisted, self._settings.ask_timeout)
+        return Submitted(job_id, persisted, self._settings.ask_timeout, warnings)
 
     def submit(
         self,

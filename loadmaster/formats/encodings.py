@@ -13,6 +13,21 @@ from loadmaster.errors import InvalidRequestError
 
 __all__ = ["ENCODINGS", "check_encoding", "utf8_chunks"]
 
+# Bytes the source's encoding cannot decode are passed on as one byte that is never UTF-8
+# (0xFF, through a lone surrogate and ``surrogateescape``): the CSV parser then replaces it
+# by U+FFFD, as for a UTF-8 source, and reports it as an invalid byte.
+_INVALID_MARK = "\udcff"
+_MARK_INVALID = "loadmaster-mark-invalid"
+
+
+def _mark_invalid(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _INVALID_MARK, exc.end
+
+
+codecs.register_error(_MARK_INVALID, _mark_invalid)
+
 #: The ``encoding`` values a load accepts, and the codec each one names.
 ENCODINGS = {
     "utf-8": "utf-8",
@@ -64,14 +79,14 @@ def utf8_chunks(chunks: Iterable[bytes], codec: str = "utf-8") -> Iterator[bytes
             yield first
         yield from source
         return
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    decoder = codecs.getincrementaldecoder(codec)(errors=_MARK_INVALID)
     for chunk in _chain(first, source):
         text = decoder.decode(chunk)
         if text:
-            yield text.encode("utf-8", "surrogatepass")
+            yield text.encode("utf-8", "surrogateescape")
     tail = decoder.decode(b"", final=True)
     if tail:
-        yield tail.encode("utf-8", "surrogatepass")
+        yield tail.encode("utf-8", "surrogateescape")
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -8,19 +8,32 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from loadmaster.auth.permissions import check_records_write, table_rules
-from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
+from loadmaster.errors import (
+    InvalidRequestError,
+    LoadAbortedError,
+    LoadmasterError,
+    PermissionDeniedError,
+)
 from loadmaster.formats import (
     CsvStream,
     check_column_names,
     coerce_typed,
     column_types,
     decompressed,
-    parse_csv_text,
     utf8_chunks,
 )
+from loadmaster.formats.csv_reader import CsvText
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.load_policy import (
+    DEFAULT_OPTIONS,
+    LoadOptions,
+    aborted,
+    recorded_batches,
+    validated_message,
+)
+from loadmaster.jobs.row_errors import ErrorRecorder
 from loadmaster.names import Action
 
 #: Rows per write transaction for streamed loads.
@@ -47,29 +60,53 @@ def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None
                 record[name] = coerce_typed(record[name], kind, name)
 
 
-def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Action) -> str:
-    """Run csv_data_load: parse the whole text, then write it in one transaction."""
+def load_csv_text(
+    job: JobContext,
+    data: str,
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    options: LoadOptions = DEFAULT_OPTIONS,
+) -> str:
+    """Run csv_data_load: parse the whole text, then write it in one transaction.
+
+    A long row's extra cells are dropped, as file loads drop them (and reported), not kept
+    as ``__parsed_extra`` as HarperDB's csv_data_load keeps them.
+    """
     target = job.store.table(db, table)
-    header, records = parse_csv_text(
-        data, keep_parsed_extra=True, json_cells=False, column_types=column_types(target)
+    recorder = ErrorRecorder(job)
+    parser = CsvText(
+        data,
+        keep_parsed_extra=False,
+        json_cells=False,
+        column_types=column_types(target),
+        checks=options.checks(target.primary_key),
     )
+    header = parser.read_header()
+    records: list[dict[str, Any]] = []
+    try:
+        for batch in recorded_batches(parser, recorder, 50_000):
+            records += batch
+    except LoadAbortedError as exc:
+        raise aborted(exc, 0) from exc
+    if options.validate_only:
+        if records:
+            check_column_names(header)
+        return validated_message(len(records), recorder)
     if not records:
         return "No records parsed from csv file."
-    check_column_names([*header, *(["__parsed_extra"] if _has_extra(records) else [])])
+    check_column_names(header)
     check_records_write(job.user, target, records, action)
     job.progress(processed=0, total=len(records))
     try:
-        result = target.write(records, action, user=job.user.username)
+        result = target.write(records, action, user=job.user.username, coerced=True)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
         raise
     job.progress(processed=len(records))
     return loaded_message(len(result.written), len(records))
-
-
-def _has_extra(records: list[dict[str, Any]]) -> bool:
-    return any("__parsed_extra" in r for r in records)
 
 
 def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
@@ -97,7 +134,14 @@ def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
 
 
 def load_csv_file(
-    job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
+    job: JobContext,
+    path: str,
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    encoding: str = "utf-8",
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
     check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
@@ -113,6 +157,7 @@ def load_csv_file(
         action=action,
         size_hint=size,
         encoding=encoding,
+        options=options,
     )
 
 
@@ -125,6 +170,7 @@ def load_csv_chunks(
     action: Action,
     size_hint: int | None = None,
     encoding: str = "utf-8",
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Stream CSV bytes into a table in batches; report progress; return the final message.
 
@@ -136,7 +182,9 @@ def load_csv_chunks(
     about a tenth of a second, is not worth it for small ones.
     The header is checked before anything is written. A failure after some batches were
     committed names how many records were loaded, so the client knows what is in the table.
+    Faulty rows are stored as the job's errors and handled as ``options`` say.
     """
+    recorder = ErrorRecorder(job)
     chunks = utf8_chunks(decompressed(chunks), encoding)
     threshold = job.settings.parallel_load_min_bytes
     # A role that limits attributes gets the in-process path: its records are checked per
@@ -146,23 +194,33 @@ def load_csv_chunks(
         and (size_hint is None or size_hint >= threshold)
         and table_rules(job.user, job.store.table(db, table)) is None
     ):
-        return run_load(
-            job, parallel_load.commit_batches(job, chunks, db=db, table=table, action=action)
+        commits = parallel_load.commit_batches(
+            job, chunks, db=db, table=table, action=action, options=options, recorder=recorder
         )
-    types = column_types(job.store.table(db, table))
-    stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
+        return run_load(job, commits, recorder=recorder, options=options)
+    target = job.store.table(db, table)
+    stream = CsvStream(
+        chunks,
+        keep_parsed_extra=False,
+        json_cells=True,
+        column_types=column_types(target),
+        checks=options.checks(target.primary_key),
+    )
     # Every row shares the header, so checking it before the first write is enough.
     return run_load(
         job,
         commit_records(
             job,
-            stream.batches(BATCH_ROWS),
+            recorded_batches(stream, recorder, BATCH_ROWS),
             db=db,
             table=table,
             action=action,
             check=lambda _batch: check_column_names(stream.header),
             coerce=False,
+            validate_only=options.validate_only,
         ),
+        recorder=recorder,
+        options=options,
     )
 
 
@@ -175,11 +233,13 @@ def commit_records(
     action: Action,
     check: Callable[[list[dict[str, Any]]], None],
     coerce: bool = True,
+    validate_only: bool = False,
 ) -> Iterator[tuple[int, int]]:
     """Write batches of records, one transaction each, yielding ``(written, rows)`` per batch.
 
     ``check`` runs before each batch is written; ``coerce`` says whether typed attributes
-    still need coercing (CSV streams already typed the raw text).
+    still need coercing (CSV streams already typed the raw text); ``validate_only`` checks
+    every batch and writes none.
     """
     target = job.store.table(db, table)
     types = column_types(target) if coerce else {}
@@ -188,14 +248,27 @@ def commit_records(
         check_records_write(job.user, target, batch, action)
         if types:
             coerce_records(batch, types)
-        yield len(target.write(batch, action, user=job.user.username).written), len(batch)
+        if validate_only:
+            yield 0, len(batch)
+            continue
+        # The cells were coerced in the load's wording: not again in the insert's.
+        yield (
+            len(target.write(batch, action, user=job.user.username, coerced=True).written),
+            len(batch),
+        )
 
 
-def run_load(job: JobContext, commits: Iterable[tuple[int, int]]) -> str:
+def run_load(
+    job: JobContext,
+    commits: Iterable[tuple[int, int]],
+    *,
+    recorder: ErrorRecorder | None = None,
+    options: LoadOptions = DEFAULT_OPTIONS,
+) -> str:
     """Drive a load's commits, reporting progress; return the final message.
 
     A failure after some batches were committed names how many records were loaded, so the
-    client knows what is in the table.
+    client knows what is in the table; so does a stop at a faulty row.
     """
     written = total = 0
     try:
@@ -205,9 +278,13 @@ def run_load(job: JobContext, commits: Iterable[tuple[int, int]]) -> str:
             job.progress(processed=total)
     except PermissionDeniedError:
         raise
+    except LoadAbortedError as exc:
+        raise aborted(exc, written) from exc
     except Exception as exc:
         if written == 0:
             raise
         message = exc.message if isinstance(exc, LoadmasterError) else str(exc) or repr(exc)
         raise LoadError(f"{message} (after loading {written} records)") from exc
+    if options.validate_only and recorder is not None:
+        return validated_message(total, recorder)
     return loaded_message(written, total)

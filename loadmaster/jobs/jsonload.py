@@ -18,6 +18,8 @@ from loadmaster.formats import (
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import commit_records, file_chunks, run_load
 from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
+from loadmaster.jobs.row_errors import ErrorRecorder
 from loadmaster.names import Action
 
 #: Records per write transaction of a JSON import (HarperDB's chunk size).
@@ -33,6 +35,7 @@ def load_json_chunks(
     action: Action,
     encoding: str = "utf-8",
     array_only: bool = False,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Stream JSON records into a table, 5000 records per transaction.
 
@@ -41,11 +44,11 @@ def load_json_chunks(
     zstd (told by its magic bytes) and in any accepted encoding.
     String values holding JSON objects or arrays are parsed, at any depth (HarperDB's
     ``autoCastJSONDeep``). A failure after some batches were committed names how many
-    records were loaded.
+    records were loaded. With ``options.validate_only`` every batch is checked, none written.
     """
     text = utf8_chunks(decompressed(chunks), encoding)
     batches = _json_batches(text, JSON_BATCH, array_only=array_only)
-    return load_json_records(job, batches, db=db, table=table, action=action)
+    return load_json_records(job, batches, db=db, table=table, action=action, options=options)
 
 
 def load_json_records(
@@ -55,8 +58,10 @@ def load_json_records(
     db: str,
     table: str,
     action: Action,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Commit batches of JSON records; return ``successfully loaded N of M records``."""
+    recorder = ErrorRecorder(job) if options.validate_only else None
     # HarperDB checks the first record of each batch: JSON records need not share keys.
     return run_load(
         job,
@@ -67,7 +72,10 @@ def load_json_records(
             table=table,
             action=action,
             check=lambda batch: check_column_names(list(batch[0])),
+            validate_only=options.validate_only,
         ),
+        recorder=recorder,
+        options=options,
     )
 
 

@@ -13,11 +13,13 @@ from typing import IO
 
 import msgspec
 
-from loadmaster.errors import LoadmasterError
+from loadmaster.errors import LoadAbortedError, LoadmasterError
 from loadmaster.formats import column_types
 from loadmaster.jobs import parse_worker
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.frames import read_frame, write_frame
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
+from loadmaster.jobs.row_errors import ErrorRecorder
 from loadmaster.storage import StaleLayoutError, Table
 
 log = logging.getLogger(__name__)
@@ -83,11 +85,11 @@ def _commit(target: Table, reply: parse_worker.Reply, action: str, user: str) ->
             # Another writer added attributes meanwhile: write this batch the general way.
             decoded = [msgspec.msgpack.decode(v) for v in prepared.values]
             records = [{k: v for k, v in r.items() if k not in _TIMESTAMPS} for r in decoded]
-            return len(target.write(records, "insert", user=user).written)
+            return len(target.write(records, "insert", user=user, coerced=True).written)
     if reply.records is None:
         raise WorkerError("the parse worker sent an empty batch")
     records = parse_worker.decode_records(reply.records)
-    return len(target.write(records, action, user=user).written)  # type: ignore[arg-type]
+    return len(target.write(records, action, user=user, coerced=True).written)  # type: ignore[arg-type]
 
 
 def _wait_readable(job: JobContext, stream: IO[bytes], process: "subprocess.Popen[bytes]") -> None:
@@ -98,19 +100,37 @@ def _wait_readable(job: JobContext, stream: IO[bytes], process: "subprocess.Pope
 
 
 def commit_batches(
-    job: JobContext, chunks: Iterable[bytes], *, db: str, table: str, action: str
+    job: JobContext,
+    chunks: Iterable[bytes],
+    *,
+    db: str,
+    table: str,
+    action: str,
+    options: LoadOptions = DEFAULT_OPTIONS,
+    recorder: ErrorRecorder | None = None,
 ) -> Iterator[tuple[int, int]]:
     """Parse ``chunks`` in a worker process and commit its batches here.
 
-    Yields ``(written, rows)`` per committed batch. The worker and the feeding thread are
-    stopped whatever happens, including when the job is cancelled or this generator closed.
+    Yields ``(written, rows)`` per committed batch (nothing is written with
+    ``validate_only``); the faulty rows the worker found go to ``recorder``. The worker and
+    the feeding thread are stopped whatever happens, including when the job is cancelled or
+    this generator closed.
+
+    Raises:
+        LoadAbortedError: the worker stopped at a faulty row (after its last good batch).
     """
     target = job.store.table(db, table)
-    options = parse_worker.Options(
+    checks = options.checks(target.primary_key)
+    recorder = recorder if recorder is not None else ErrorRecorder(job)
+    request = parse_worker.Options(
         layout=target.layout(),
         action=action,
         batch_rows=BATCH_ROWS,
         column_types=column_types(target),
+        primary_key=checks.primary_key,
+        on_error=checks.on_error,
+        max_errors=checks.max_errors,
+        validate_only=options.validate_only,
     )
     process = _start_worker()
     inbox, outbox = process.stdout, process.stdin
@@ -118,7 +138,7 @@ def commit_batches(
     assert outbox is not None  # noqa: S101 - made with PIPE
     feeder: _Feeder | None = None
     try:
-        write_frame(outbox, msgspec.msgpack.encode(options))
+        write_frame(outbox, msgspec.msgpack.encode(request))
         feeder = _Feeder(chunks, outbox)
         feeder.start()
         while True:
@@ -129,10 +149,16 @@ def commit_batches(
                 raise WorkerError(
                     f"The parse worker process exited unexpectedly (exit code {process.wait(5)})"
                 ) from exc
+            recorder.record(reply.anomalies, reply.rejected, reply.faulty)
             if reply.kind == "done":
                 break
+            if reply.kind == "stop":
+                raise LoadAbortedError(reply.error or "Load aborted")
             if reply.kind == "error":
                 raise WorkerError(reply.error or "the parse worker failed")
+            if options.validate_only:
+                yield 0, reply.rows
+                continue
             yield _commit(target, reply, action, job.user.username), reply.rows
         feeder.join()
         if feeder.error is not None:

@@ -18,8 +18,9 @@ from typing import IO, Any
 
 import msgspec
 
-from loadmaster.errors import LoadmasterError
+from loadmaster.errors import LoadAbortedError, LoadmasterError
 from loadmaster.formats import CsvStream, check_column_names
+from loadmaster.formats.anomalies import Anomaly, OnError, RowChecks
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import PreparedBatch, TableLayout, prepare_inserts
 
@@ -33,6 +34,12 @@ class Options(msgspec.Struct, kw_only=True):
     action: str
     batch_rows: int
     column_types: dict[str, str]
+    #: What counts as a faulty row and what is done with one (see RowChecks).
+    primary_key: str | None = None
+    on_error: OnError = "continue"
+    max_errors: int | None = None
+    #: Parse and check only: batches carry their row count, no records.
+    validate_only: bool = False
 
 
 #: Keys per separately decoded piece of a batch: the job's thread holds the GIL while it
@@ -93,15 +100,22 @@ def from_wire(wire: WireBatch) -> PreparedBatch:
 
 
 class Reply(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One answer of the worker: a batch, the end, or an error."""
+    """One answer of the worker: a batch, the end, a stop at a faulty row, or an error.
 
-    kind: str  # "batch" | "done" | "error"
+    Each carries the anomalies found since the previous one, with how many rows were
+    rejected and how many were faulty meanwhile.
+    """
+
+    kind: str  # "batch" | "done" | "stop" | "error"
     prepared: WireBatch | None = None
     #: Records as parsed (msgpack), when the batch needs the general write path.
     records: bytes | None = None
     rows: int = 0
     error_type: str | None = None
     error: str | None = None
+    anomalies: list[Anomaly] = []
+    rejected: int = 0
+    faulty: int = 0
 
 
 class SourceAbortedError(Exception):
@@ -127,7 +141,15 @@ def _chunks(inbox: IO[bytes]) -> Iterator[bytes]:
 def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """Run the worker until its input ends or fails; always send a final reply."""
 
+    stream: CsvStream | None = None
+    seen = [0, 0]
+
     def send(reply: Reply) -> None:
+        if stream is not None:  # with what was found since the last reply
+            rejected, faulty = stream.rejected, stream.faulty_rows
+            reply.anomalies = stream.take_anomalies()
+            reply.rejected, reply.faulty = rejected - seen[0], faulty - seen[1]
+            seen[:] = [rejected, faulty]
         write_frame(outbox, _encode(reply))
 
     try:
@@ -137,6 +159,11 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
             keep_parsed_extra=False,
             json_cells=True,
             column_types=options.column_types or None,
+            checks=RowChecks(
+                primary_key=options.primary_key,
+                on_error=options.on_error,
+                max_errors=options.max_errors,
+            ),
         )
         inserts = options.action == "insert"
         checked = False
@@ -144,6 +171,9 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
             if not checked:
                 check_column_names(stream.header)
                 checked = True
+            if options.validate_only:
+                send(Reply(kind="batch", rows=len(batch)))
+                continue
             prepared = (
                 prepare_inserts(options.layout, batch, time.time() * 1000) if inserts else None
             )
@@ -155,6 +185,8 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
         send(Reply(kind="done"))
     except SourceAbortedError:
         send(Reply(kind="done"))
+    except LoadAbortedError as exc:
+        send(Reply(kind="stop", error=exc.message))
     except LoadmasterError as exc:
         send(Reply(kind="error", error_type=type(exc).__name__, error=exc.message))
     except Exception as exc:  # noqa: BLE001 - every failure must reach the job as its message

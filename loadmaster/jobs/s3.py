@@ -32,6 +32,7 @@ from loadmaster.jobs.export import (
     found_records,
 )
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
 from loadmaster.names import Action
 from loadmaster.settings import Settings
 
@@ -181,6 +182,7 @@ def import_from_s3(
     table: str,
     action: Action,
     encoding: str = "utf-8",
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run import_from_s3: stream a ``.csv`` or a JSON object (``.json``, ``.ndjson``,
     ``.jsonl``; each also gzip- or zstd-compressed) into a table.
@@ -210,8 +212,11 @@ def import_from_s3(
                 action=action,
                 encoding=encoding,
                 array_only=extension == ".json",
+                options=options,
             )
-        return load_csv_chunks(job, chunks, db=db, table=table, action=action, encoding=encoding)
+        return load_csv_chunks(
+            job, chunks, db=db, table=table, action=action, encoding=encoding, options=options
+        )
     finally:
         body.close()
 

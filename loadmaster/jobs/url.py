@@ -17,6 +17,7 @@ from loadmaster.errors import FetchRefusedError, LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import load_csv_chunks
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
 from loadmaster.jobs.outbound import fetch_client, shown_url
 from loadmaster.names import ACTIONS, Action
 from loadmaster.net_rules import Resolver, resolve
@@ -92,6 +93,7 @@ def load_csv_url(
     encoding: str = "utf-8",
     fmt: str = "csv",
     resolver: Resolver = resolve,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run csv_url_load (or json_url_load, ``fmt="json"``): GET the URL and stream its body
     into the table.
@@ -107,6 +109,7 @@ def load_csv_url(
         fmt: ``csv`` or ``json`` (NDJSON or an array).
         resolver: How host names become addresses, for callers who are not super users
             (whose fetches reach only public addresses, see :mod:`outbound`).
+        options: What to do with faulty rows; whether to write at all.
 
     Returns:
         ``successfully loaded N of M records``.
@@ -152,6 +155,7 @@ def load_csv_url(
                 table=table,
                 action=action,
                 encoding=encoding,
+                options=options,
             )
     except httpx.HTTPError as exc:
         raise _failure(exc, url, shown, job, label) from exc

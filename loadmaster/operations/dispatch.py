@@ -17,6 +17,7 @@ from loadmaster.errors import (
 )
 from loadmaster.operations import handlers
 from loadmaster.operations.handler_context import Context
+from loadmaster.operations.request_warnings import note_keys
 from loadmaster.operations.schema import Operation
 from loadmaster.operations.table import OPERATIONS, tag_of
 
@@ -114,6 +115,7 @@ def operation_of(body: object, *, strict: bool = True) -> Operation:
         op: Operation = msgspec.convert(body, OPERATIONS[body["operation"]].type, strict=strict)
     except msgspec.ValidationError as exc:
         raise InvalidRequestError(_field_message(exc)) from exc
+    note_keys(op, body)
     return op
 
 

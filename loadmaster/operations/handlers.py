@@ -6,6 +6,7 @@ _MODULES = (
     "ddl",
     "data",
     "job_operations",
+    "job_errors",
     "user_operations",
     "audit_operations",
     "configuration",

@@ -20,6 +20,7 @@ from loadmaster.jobs import (
 )
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, load_options, option_problems
 from loadmaster.jobs.outbound import check_url
 from loadmaster.models import User
 from loadmaster.names import ACTIONS, Action, blank, name_problems
@@ -27,6 +28,8 @@ from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.handler_context import Context
+from loadmaster.operations.job_errors import with_errors
+from loadmaster.operations.request_warnings import warnings_for
 from loadmaster.operations.table import operation, tag_of
 from loadmaster.sql import PreparedSql, is_sql_search, prepare_sql
 from loadmaster.storage import Store
@@ -55,7 +58,11 @@ def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
     return ctx.jobs.start_job(
-        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
+        type=tag_of(type(op)),
+        user=ctx.user,
+        request=recorded_request(op),
+        run=run,
+        warnings=warnings_for(op),
     )
 
 
@@ -91,6 +98,18 @@ def _action(op: Any) -> Action:
     return action
 
 
+def _validate_options(op: s.Operation, problems: list[str]) -> None:
+    if isinstance(op, s.LoadOp):
+        problems += option_problems(op.on_error, op.max_errors, op.validate_only)
+
+
+def _options(op: s.Operation) -> LoadOptions:
+    """Return a CSV load's options (``on_error``, ``max_errors``, ``validate_only``)."""
+    if not isinstance(op, s.LoadOp):
+        return DEFAULT_OPTIONS
+    return load_options(op.on_error, op.max_errors, op.validate_only)
+
+
 @operation(s.CsvDataLoad, access=load_access())
 def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     """Load CSV text from the request into a table."""
@@ -101,11 +120,16 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
         problems.append("Data  is required")
     elif not isinstance(op.data, str):
         problems.append("Data must be a string")
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
-    data, db, table, action = op.data, op.db, str(op.table), _action(op)
+    data, db, table, action, options = op.data, op.db, str(op.table), _action(op), _options(op)
     return start_job(
-        op, ctx, lambda job: csv_load.load_csv_text(job, data, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: csv_load.load_csv_text(
+            job, data, db=db, table=table, action=action, options=options
+        ),
     )
 
 
@@ -119,6 +143,7 @@ def _file_load(
         problems.append("File path  is required")
     elif not isinstance(op.file_path, str):
         problems.append("File path must be a string")
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
@@ -130,10 +155,11 @@ def _file_load(
     if not os.access(path, os.R_OK):
         raise InvalidRequestError(f"Permission denied {path}")
     db, table, action = op.db, str(op.table), _action(op)
+    extra = {"options": _options(op)} if isinstance(op, s.LoadOp) else {}
     return start_job(
         op,
         ctx,
-        lambda job: load(job, path, db=db, table=table, action=action, encoding=encoding),
+        lambda job: load(job, path, db=db, table=table, action=action, encoding=encoding, **extra),
     )
 
 
@@ -151,15 +177,14 @@ def json_file_load(op: s.JsonFileLoad, ctx: Context) -> Submitted:
 
 def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str) -> Submitted:
     field = f"{fmt}_url"
-    _raise(
-        url_job.validate_url_load(op.table, url, _action(op), op.passthrough_headers, field),
-        ". ",
-    )
+    problems = url_job.validate_url_load(op.table, url, _action(op), op.passthrough_headers, field)
+    _validate_options(op, problems)
+    _raise(problems, ". ")
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
     check_url(str(url), ctx.user, ctx.settings)
     address, headers = str(url), op.passthrough_headers
-    db, table, action = op.db, str(op.table), _action(op)
+    db, table, action, options = op.db, str(op.table), _action(op), _options(op)
     return start_job(
         op,
         ctx,
@@ -172,6 +197,7 @@ def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str
             action=action,
             encoding=encoding,
             fmt=fmt,
+            options=options,
         ),
     )
 
@@ -195,6 +221,7 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     _validate_js_names(op, problems)
     _validate_action(op.action, problems)
     problems += s3_job.validate_s3(op.s3)
+    _validate_options(op, problems)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
@@ -202,11 +229,12 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     if isinstance(request.get("endpoint_url"), str):
         # boto3 resolves and connects on its own: the request's endpoint is judged at submit.
         check_url(request["endpoint_url"], ctx.user, ctx.settings)
+    options = _options(op)
     return start_job(
         op,
         ctx,
         lambda job: s3_job.import_from_s3(
-            job, request, db=db, table=table, action=action, encoding=encoding
+            job, request, db=db, table=table, action=action, encoding=encoding, options=options
         ),
     )
 
@@ -327,7 +355,7 @@ def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
         return []
     if not ctx.user.super_user and record.get("user") != ctx.user.username:
         return []
-    return [record]
+    return [with_errors(record, ctx.store)]
 
 
 def _date_bound(value: Any, which: str, suffix: str) -> float:

@@ -166,35 +166,43 @@ class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
 # --- jobs ------------------------------------------------------------------------------------
 
 
-class CsvDataLoad(TableOp, tag="csv_data_load", frozen=True):
-    """Load CSV text from the body into a table, as a job."""
+class LoadOp(TableOp, frozen=True):
+    """A load into one table: its action, what to do with faulty rows, and the dry run."""
 
     action: Any = None
+    #: ``continue`` (HarperDB's result), ``skip`` faulty rows, or ``abort`` at the first.
+    on_error: Any = None
+    #: With ``skip``: end the job ERROR once more rows than this were rejected.
+    max_errors: Any = None
+    #: Read and check the whole source, write nothing.
+    validate_only: Any = None
+
+
+class CsvDataLoad(LoadOp, tag="csv_data_load", frozen=True):
+    """Load CSV text from the body into a table, as a job."""
+
     data: Any = None
 
 
-class CsvFileLoad(TableOp, tag="csv_file_load", frozen=True):
+class CsvFileLoad(LoadOp, tag="csv_file_load", frozen=True):
     """Load a CSV file from the server's disk into a table, as a job."""
 
-    action: Any = None
     file_path: Any = None
     #: The file's text encoding (loadmaster's addition; gzip and zstd are recognised).
     encoding: Any = None
 
 
-class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
+class CsvUrlLoad(LoadOp, tag="csv_url_load", frozen=True):
     """Load a CSV file from a URL into a table, as a job."""
 
-    action: Any = None
     csv_url: Any = None
     passthrough_headers: Any = None
     encoding: Any = None
 
 
-class ImportFromS3(TableOp, tag="import_from_s3", frozen=True):
+class ImportFromS3(LoadOp, tag="import_from_s3", frozen=True):
     """Load a CSV or JSON object from S3 into a table, as a job."""
 
-    action: Any = None
     s3: Any = None
     encoding: Any = None
 
@@ -259,6 +267,14 @@ class GetJob(Operation, tag="get_job", frozen=True):
     """Read one job record by id."""
 
     id: Any = msgspec.field(default=msgspec.UNSET)
+
+
+class GetJobErrors(Operation, tag="get_job_errors", frozen=True):
+    """Page through the faulty rows a load job found, in line order."""
+
+    id: Any = msgspec.field(default=msgspec.UNSET)
+    offset: Any = None
+    limit: Any = None
 
 
 class SearchJobsByStartDate(Operation, tag="search_jobs_by_start_date", frozen=True):

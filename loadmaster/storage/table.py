@@ -198,6 +198,7 @@ class Table:
         action: Literal["insert", "update", "upsert"],
         *,
         user: str | None = None,
+        coerced: bool = False,
     ) -> WriteResult:
         """Insert, update or upsert records in one transaction (all or nothing).
 
@@ -212,11 +213,16 @@ class Table:
         dropped. New attributes are added to the table in the order first seen. ``user`` is the
         writer's user name, recorded in the audit log (None: a write the server makes itself).
 
+        Typed attributes of a schema-defined table are coerced in the insert's wording unless
+        ``coerced`` says the caller already coerced them (a load does, in its own wording).
+
         Raises:
             InvalidRequestError: a bad attribute name, primary key or typed value, or an update
                 record without a primary key value.
         """
-        return write_records(self._catalog, self.database, self.name, records, action, user=user)
+        return write_records(
+            self._catalog, self.database, self.name, records, action, user=user, coerced=coerced
+        )
 
     def layout(self) -> TableLayout:
         """Return a snapshot of what preparing inserts away from this table needs."""

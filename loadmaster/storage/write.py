@@ -104,6 +104,7 @@ def write_records(
     action: Action,
     *,
     user: str | None = None,
+    coerced: bool = False,
 ) -> WriteResult:
     """Insert, update or upsert ``records`` in one transaction (see :meth:`Table.write`)."""
     if action not in _ACTIONS:
@@ -119,7 +120,7 @@ def write_records(
         raise InvalidRequestError("records must be objects") from None
     for name in names - state.attrs.keys():
         check_attribute_name(name)
-    if state.meta.schema_defined:
+    if state.meta.schema_defined and not coerced:
         records = _coerce_typed(state, records)
     pk_attr = state.meta.primary_key
     pk_values = [r.get(pk_attr) for r in records]
