@@ -1,11 +1,14 @@
-"""``loadmaster serve``: run the server in the foreground."""
+"""The ``loadmaster`` command: ``serve`` runs the server in the foreground; the client
+commands (``load``, ``export``, ``jobs``, ``job``, ``cancel``, ``sql``) talk to one."""
 
 import argparse
 import logging
 from collections.abc import Sequence
 
+from loadmaster.cli.commands import add_commands, add_connection, run_command
 from loadmaster.instance import Instance
 from loadmaster.server.log_setup import LEVELS, configure_logging
+from loadmaster.server.openapi import package_version
 from loadmaster.server.serve import serve_forever
 from loadmaster.settings import Settings
 
@@ -13,6 +16,8 @@ from loadmaster.settings import Settings
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = argparse.ArgumentParser(prog="loadmaster")
+    parser.add_argument("--version", action="version", version=f"loadmaster {package_version()}")
+    add_connection(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the Operations API over HTTP")
     serve.add_argument("--host", help="address to bind (LOADMASTER_HOST, default 127.0.0.1)")
@@ -28,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=LEVELS,
         help="log level (LOADMASTER_LOG_LEVEL, default INFO)",
     )
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "serve":
+        return run_command(args)
     settings = Settings.from_env(
         host=args.host,
         port=args.port,
