@@ -71,11 +71,17 @@ def upload_load(ctx: Context) -> None:
             create_table(client)
             with server.memory() as watch:
                 start = time.perf_counter()
-                record = client.wait(_upload(server, path, timeout), timeout)
+                job_id = _upload(server, path, timeout)
+                # A fresh connection: the server closes one left idle during the upload.
+                with server.client(timeout=timeout) as waiter:
+                    record = waiter.wait(job_id, timeout)
                 seconds = time.perf_counter() - start
             if record.get("status") != "COMPLETE":
                 raise RuntimeError(f"upload job failed: {record.get('message')}")
-            count = client.call({"operation": "describe_table", "table": TABLE})["record_count"]
+            with server.client(timeout=timeout) as checker:
+                count = checker.call({"operation": "describe_table", "table": TABLE})[
+                    "record_count"
+                ]
             if count != rows:
                 raise RuntimeError(f"upload: table holds {count} records, expected {rows}")
         ours.append(rows / seconds)
