@@ -16,7 +16,7 @@ from loadmaster.actors.messages import (
     RecordJob,
     SearchJobs,
 )
-from loadmaster.jobs.dates import to_iso_utc
+from loadmaster.formats import to_iso_utc
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store, Table
 

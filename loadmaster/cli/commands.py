@@ -48,13 +48,13 @@ def _table_name(value: str) -> tuple[str, str]:
     return (database or "data"), table
 
 
-def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_commands(commands: "argparse._SubParsersAction[Any]") -> None:
     """Add the client commands to the ``loadmaster`` parser."""
     load = commands.add_parser("load", help="load a file, stdin, a URL or an S3 object")
     load.add_argument("source", help="a local file, - for stdin, http(s)://, s3://, server:/path")
     load.add_argument("--table", required=True, type=_table_name, help="[database.]table")
     load.add_argument("--action", default="insert", choices=("insert", "update", "upsert"))
-    load.add_argument("--on-error", choices=("continue", "skip", "abort"))
+    load.add_argument("--encoding", help="utf-8 (default), utf-8-sig, utf-16, latin-1, cp1252")
     load.add_argument("--format", choices=("csv", "ndjson"), help="default: by the suffix")
     load.add_argument("--no-wait", action="store_true", help="print the job id and return")
     load.add_argument("--json", action="store_true", help="print the final record as JSON")
@@ -168,8 +168,8 @@ def _dumps(value: Any) -> str:
 def _load(client: Client, args: argparse.Namespace) -> int:
     database, table = args.table
     options: dict[str, Any] = {}
-    if args.on_error is not None:
-        options["on_error"] = args.on_error
+    if args.encoding is not None:
+        options["encoding"] = args.encoding
     label = f"{database}.{table}"
     source: Any = sys.stdin.buffer if args.source == "-" else args.source
     progress = None if args.no_wait else reporter(label)

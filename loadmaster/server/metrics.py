@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from loadmaster.actors.job_events import JobEvent
 from loadmaster.errors import LoadmasterError
-from loadmaster.server.credentials import authenticate, cached_caller
+from loadmaster.server.credentials import Credentials
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -126,10 +125,13 @@ class Metrics:
         children[1].observe(seconds)
 
     def endpoint(
-        self, instance: "Instance", render_error: Callable[[LoadmasterError], Response]
+        self,
+        instance: "Instance",
+        credentials: Credentials,
+        render_error: Callable[[LoadmasterError], Response],
     ) -> Callable[[Request], Awaitable[Response]]:
         """Return the ``GET /metrics`` handler of this registry."""
-        return MetricsEndpoint(self, instance, render_error).answer
+        return MetricsEndpoint(self, instance, credentials, render_error).answer
 
 
 class MetricsEndpoint:
@@ -139,22 +141,24 @@ class MetricsEndpoint:
         self,
         metrics: Metrics,
         instance: "Instance",
+        credentials: Credentials,
         render_error: Callable[[LoadmasterError], Response],
     ) -> None:
         self._metrics = metrics
         self._render_error = render_error
-        self._users = instance.users
+        self._credentials = credentials
         self._public = instance.settings.metrics_public
 
     async def answer(self, request: Request) -> Response:
         """Answer one scrape."""
         if not self._public:
-            authorization = request.headers.get("authorization")
-            if cached_caller(self._users, authorization) is None:
-                client = request.client.host if request.client is not None else None
-                try:
-                    await run_in_threadpool(authenticate, self._users, authorization, None, client)
-                except LoadmasterError as exc:
-                    return self._render_error(exc)
+            client = request.client.host if request.client is not None else None
+            try:
+                header = await self._credentials.header(
+                    request.headers.get("authorization"), client
+                )
+                await self._credentials.plain(header, None, client)
+            except LoadmasterError as exc:
+                return self._render_error(exc)
         body = generate_latest(self._metrics.registry)
         return Response(body, headers={"content-type": CONTENT_TYPE_LATEST})

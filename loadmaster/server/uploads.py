@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -25,7 +24,7 @@ from loadmaster.errors import (
 from loadmaster.models import FINISHED, User
 from loadmaster.operations.uploads import UploadFormat, start_upload
 from loadmaster.server.body_stream import BodyStream
-from loadmaster.server.credentials import MUST_LOGIN, authenticate, cached_caller
+from loadmaster.server.credentials import MUST_LOGIN, Credentials
 from loadmaster.server.openapi import error_responses
 
 if TYPE_CHECKING:
@@ -38,9 +37,11 @@ MEDIA_TYPES: dict[str, UploadFormat] = {
     "text/csv": "csv",
     "application/csv": "csv",
     "application/json": "json",
+    "application/x-ndjson": "json",
+    "application/jsonl": "json",
 }
 #: Request fields accepted as query parameters.
-QUERY_PARAMETERS = ("action",)
+QUERY_PARAMETERS = ("action", "encoding")
 
 
 class UploadRoute:
@@ -49,10 +50,12 @@ class UploadRoute:
     def __init__(
         self,
         instance: "Instance",
+        credentials: Credentials,
         render_json: Callable[[Any], Response],
         render_error: Callable[[LoadmasterError], Response],
     ) -> None:
         self._instance = instance
+        self._credentials = credentials
         self._render_json = render_json
         self._render_error = render_error
 
@@ -61,7 +64,8 @@ class UploadRoute:
         try:
             user = await self._caller(request)
             body_format, gzip = _body_format(request)
-            action = _action(request)
+            action = _parameter(request, "action", "insert")
+            encoding = _parameter(request, "encoding", None)
             database = request.path_params["database"]
             table = request.path_params["table"]
             declared = request.headers.get("content-length")
@@ -75,6 +79,7 @@ class UploadRoute:
                     action=action,
                     body_format=body_format,
                     gzip=gzip,
+                    encoding=encoding,
                     body=body,
                 )
                 await submitted.wait_async()
@@ -95,13 +100,9 @@ class UploadRoute:
         authorization = request.headers.get("authorization")
         if not authorization:
             raise AuthenticationError(MUST_LOGIN)
-        users = self._instance.users
-        user = cached_caller(users, authorization)
-        if user is not None:
-            return user
         client = request.client.host if request.client is not None else None
-        caller: User = await run_in_threadpool(authenticate, users, authorization, None, client)
-        return caller
+        header = await self._credentials.header(authorization, client)
+        return await self._credentials.plain(header, None, client)
 
 
 async def _pump(request: Request, body: BodyStream) -> None:
@@ -130,16 +131,16 @@ def _body_format(request: Request) -> tuple[UploadFormat, bool]:
     return body_format, encoding == "gzip"
 
 
-def _action(request: Request) -> str:
+def _parameter(request: Request, name: str, default: str | None) -> str | None:
     params = request.query_params
-    for name in params:
-        if name not in QUERY_PARAMETERS:
+    for given in params:
+        if given not in QUERY_PARAMETERS:
             raise InvalidRequestError(
-                f"Unknown query parameter '{name}'; known: {', '.join(QUERY_PARAMETERS)}"
+                f"Unknown query parameter '{given}'; known: {', '.join(QUERY_PARAMETERS)}"
             )
-        if len(params.getlist(name)) > 1:
-            raise InvalidRequestError(f"Query parameter '{name}' is given more than once")
-    return params.get("action", "insert")
+        if len(params.getlist(given)) > 1:
+            raise InvalidRequestError(f"Query parameter '{given}' is given more than once")
+    return params.get(name, default)
 
 
 def openapi_paths() -> dict[str, Any]:
@@ -156,6 +157,12 @@ def openapi_paths() -> dict[str, Any]:
                 "name": "action",
                 "in": "query",
                 "schema": {"enum": ["insert", "update", "upsert"], "default": "insert"},
+            },
+            {
+                "name": "encoding",
+                "in": "query",
+                "schema": {"type": "string", "default": "utf-8"},
+                "description": "utf-8, utf-8-sig, utf-16, latin-1 or cp1252",
             },
         ],
         "requestBody": {"required": True, "content": content},

@@ -146,7 +146,27 @@ def test_gzip_and_json_bodies(server: BackgroundServer, dog: Instance) -> None:
     assert record is not None
     assert record["type"] == "json_upload_load"
     assert record["message"] == "successfully loaded 2 of 2 records"
-    assert count(dog) == 302
+
+    ndjson = '{"id": 2000, "name": "Caf\u00e9"}\n{"id": 2001, "name": "x"}\n'.encode("latin-1")
+    answer = httpx.put(
+        server.url + "/load/dev/dog?encoding=latin-1",
+        content=ndjson,
+        headers={**CSV, "content-type": "application/x-ndjson"},
+    )
+    record = dog.wait_for_job(answer.json()["job_id"], 30)
+    assert record is not None
+    assert record["message"] == "successfully loaded 2 of 2 records", record
+    found = dog.operation(
+        {
+            "operation": "search_by_id",
+            "database": "dev",
+            "table": "dog",
+            "ids": [2000],
+            "get_attributes": ["name"],
+        }
+    )
+    assert found == [{"name": "Caf\u00e9"}]
+    assert count(dog) == 304
 
 
 def test_a_broken_gzip_body_ends_the_job_in_error(server: BackgroundServer, dog: Instance) -> None:
@@ -175,7 +195,8 @@ def test_a_broken_gzip_body_ends_the_job_in_error(server: BackgroundServer, dog:
             "/load/dev/dog",
             {**CSV, "content-type": "text/plain"},
             415,
-            "Unsupported Media Type: text/plain; send text/csv, application/csv, application/json",
+            "Unsupported Media Type: text/plain; send text/csv, application/csv, "
+            "application/json, application/x-ndjson, application/jsonl",
         ),
         (
             "/load/dev/dog",
@@ -183,7 +204,12 @@ def test_a_broken_gzip_body_ends_the_job_in_error(server: BackgroundServer, dog:
             415,
             "Unsupported Content-Encoding: br; send gzip",
         ),
-        ("/load/dev/dog?acton=upsert", CSV, 400, "Unknown query parameter 'acton'; known: action"),
+        (
+            "/load/dev/dog?acton=upsert",
+            CSV,
+            400,
+            "Unknown query parameter 'acton'; known: action, encoding",
+        ),
         (
             "/load/dev/dog?action=insert&action=upsert",
             CSV,
