@@ -40,6 +40,8 @@ MEDIA_TYPES: dict[str, UploadFormat] = {
     "application/x-ndjson": "json",
     "application/jsonl": "json",
 }
+#: What ``curl -T`` and other plain uploads send (nothing, or a generic type): CSV.
+_UNTYPED = ("", "application/octet-stream", "text/plain")
 #: Request fields accepted as query parameters.
 QUERY_PARAMETERS = ("action", "encoding")
 
@@ -120,7 +122,7 @@ async def _pump(request: Request, body: BodyStream) -> None:
 def _body_format(request: Request) -> tuple[UploadFormat, bool]:
     shown = request.headers.get("content-type", "")
     media_type = shown.split(";", 1)[0].strip().lower()
-    body_format = MEDIA_TYPES.get(media_type)
+    body_format = "csv" if media_type in _UNTYPED else MEDIA_TYPES.get(media_type)
     if body_format is None:
         raise UnsupportedMediaTypeError(
             f"Unsupported Media Type: {shown or 'undefined'}; send {', '.join(MEDIA_TYPES)}"
@@ -145,7 +147,10 @@ def _parameter(request: Request, name: str, default: str | None) -> str | None:
 
 def openapi_paths() -> dict[str, Any]:
     """Describe the route for ``/openapi.json``."""
-    content = {media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES}
+    content = {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in (*MEDIA_TYPES, "application/octet-stream")
+    }
     operation = {
         "summary": "Stream a CSV or JSON body into a table, as a load job",
         "description": "Authenticated from the Authorization header before the body is read. "
