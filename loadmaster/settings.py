@@ -62,6 +62,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     parallel_load_min_bytes: int = 8 << 20
     #: Initial LMDB map size per environment (address space; grows on demand).
     map_size: int = 1 << 40
+    #: HarperDB's ``logging.auditLog``: whether new tables record an audit log by default
+    #: (``create_table``'s ``audit`` overrides it) and whether the audit operations run.
+    audit_log: bool = True
+    #: HarperDB's ``logging.auditRetention``: audit entries older than this are purged in the
+    #: background (a number and a unit: ``s``, ``m``, ``h``, ``d`` or ``w``, e.g. ``3d``).
+    audit_retention: str = "3d"
+    #: Origins allowed to call the Operations API from a browser, comma-separated (``*`` for
+    #: any); empty: no CORS headers.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """Return the origins of ``cors_origins`` (empty: no CORS)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @classmethod
     def from_env(

@@ -21,7 +21,7 @@ from loadmaster.settings import Settings
 
 #: Exit status of a start-up error (as argparse's usage errors).
 USAGE_ERROR = 2
-_FLAGS = ("host", "port", "data", "certfile", "keyfile")
+_FLAGS = ("host", "port", "data", "certfile", "keyfile", "log_level")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,10 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     given = {name: getattr(args, name) for name in _FLAGS}
     try:
-        flags = {name: f"--{name}" for name, value in given.items() if value is not None}
-        if args.log_level is not None:
-            flags["log_level"] = "--log-level"
-        settings = Settings.from_env(flags=flags, log_level=args.log_level, **given)
+        settings = Settings.from_env(
+            flags={
+                name: "--" + name.replace("_", "-")
+                for name, value in given.items()
+                if value is not None
+            },
+            **given,
+        )
         try:
             configure_logging(settings.log_level, settings.log_format)
         except ValueError as exc:

@@ -152,12 +152,10 @@ class MetricsEndpoint:
     async def answer(self, request: Request) -> Response:
         """Answer one scrape."""
         if not self._public:
+            authorization = request.headers.get("authorization")
             client = request.client.host if request.client is not None else None
             try:
-                header = await self._credentials.header(
-                    request.headers.get("authorization"), client
-                )
-                await self._credentials.plain(header, None, client)
+                await self._credentials.header_user(authorization, client)
             except LoadmasterError as exc:
                 return self._render_error(exc)
         body = generate_latest(self._metrics.registry)

@@ -16,7 +16,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from loadmaster.errors import (
-    AuthenticationError,
     InvalidRequestError,
     LoadmasterError,
     UnsupportedMediaTypeError,
@@ -24,7 +23,7 @@ from loadmaster.errors import (
 from loadmaster.models import FINISHED, User
 from loadmaster.operations.uploads import UploadFormat, start_upload
 from loadmaster.server.body_stream import BodyStream
-from loadmaster.server.credentials import MUST_LOGIN, Credentials
+from loadmaster.server.credentials import Credentials
 from loadmaster.server.openapi import error_responses
 
 if TYPE_CHECKING:
@@ -99,12 +98,8 @@ class UploadRoute:
 
     async def _caller(self, request: Request) -> User:
         """Authenticate the header's credentials (a body never carries them here)."""
-        authorization = request.headers.get("authorization")
-        if not authorization:
-            raise AuthenticationError(MUST_LOGIN)
         client = request.client.host if request.client is not None else None
-        header = await self._credentials.header(authorization, client)
-        return await self._credentials.plain(header, None, client)
+        return await self._credentials.header_user(request.headers.get("authorization"), client)
 
 
 async def _pump(request: Request, body: BodyStream) -> None:
