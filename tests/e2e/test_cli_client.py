@@ -193,3 +193,24 @@ def test_load_on_a_tty_draws_a_live_bar(
     assert "dev.dog" in text
     assert "100%" in text
     assert "successfully loaded 5000 of 5000 records" in text
+
+
+def test_sql_prints_rows_as_a_table_or_json(server: BackgroundServer, dog: Instance) -> None:
+    dog.operation(
+        {
+            "operation": "insert",
+            "database": "dev",
+            "table": "dog",
+            "records": [{"id": 1, "name": "Penny"}, {"id": 2, "name": "Kato"}],
+        }
+    )
+    as_json = cli(server, "sql", "SELECT id, name FROM dev.dog ORDER BY id", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == [{"id": 1, "name": "Penny"}, {"id": 2, "name": "Kato"}]
+    table = cli(server, "sql", "SELECT id, name FROM dev.dog ORDER BY id")
+    assert table.returncode == 0
+    assert "Penny" in table.stdout
+    assert "Kato" in table.stdout
+    bad = cli(server, "sql", "SELEKT nonsense")
+    assert bad.returncode == 1
+    assert "(400)" in bad.stderr
