@@ -12,6 +12,7 @@ from benchmarks.scenarios.jobs import burst, small_job
 from benchmarks.scenarios.loads import csv_file_load, csv_validate_only, json_file_load, rss
 from benchmarks.scenarios.remote import csv_url_load, export_to_s3, import_from_s3
 from benchmarks.scenarios.sql import sql
+from benchmarks.scenarios.uploads import upload_load
 
 Scenario = Callable[[Context], None]
 
@@ -21,6 +22,7 @@ SCENARIOS: dict[str, Scenario] = {
     "json_file_load": json_file_load,
     "csv_validate_only": csv_validate_only,
     "csv_file_load_audit": csv_file_load_audit,
+    "upload_load": upload_load,
     "export_local_json": export_local_json,
     "export_local_csv": export_local_csv,
     "get_job": get_job,

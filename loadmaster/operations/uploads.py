@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 
 from loadmaster.actors.system import Submitted
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats import check_encoding
 from loadmaster.jobs import csv_load, jsonload
 from loadmaster.jobs.context import JobContext
 from loadmaster.names import ACTIONS, Action, name_problems
@@ -61,6 +62,7 @@ def start_upload(
     action: Any,
     body_format: UploadFormat,
     gzip: bool,
+    encoding: Any,
     body: BodySource,
 ) -> Submitted:
     """Check an upload and start its job; the job reads ``body`` as it arrives.
@@ -74,6 +76,7 @@ def start_upload(
         problems.append("Action is required and must be either insert, update, or upsert")
     if problems:
         raise InvalidRequestError(",".join(problems))
+    text_encoding = check_encoding(encoding)
     checked: Action = action
     as_load = s.CsvFileLoad(database=database, table=table, action=checked)
     authorize(as_load, ctx)
@@ -86,13 +89,21 @@ def start_upload(
         try:
             if body_format == "json":
                 return jsonload.load_json_chunks(
-                    job, source, db=database, table=table, action=checked
+                    job, source, db=database, table=table, action=checked, encoding=text_encoding
                 )
-            return csv_load.load_csv_chunks(job, source, db=database, table=table, action=checked)
+            return csv_load.load_csv_chunks(
+                job, source, db=database, table=table, action=checked, encoding=text_encoding
+            )
         finally:
             body.abandon()
 
-    request = {"database": database, "table": table, "action": checked, "gzip": gzip}
+    request = {
+        "database": database,
+        "table": table,
+        "action": checked,
+        "gzip": gzip,
+        "encoding": text_encoding,
+    }
     return ctx.jobs.start_job(
         type=UPLOAD_FORMATS[body_format], user=ctx.user, request=request, run=run
     )

@@ -36,9 +36,13 @@ MEDIA_TYPES: dict[str, UploadFormat] = {
     "text/csv": "csv",
     "application/csv": "csv",
     "application/json": "json",
+    "application/x-ndjson": "json",
+    "application/jsonl": "json",
 }
+#: What ``curl -T`` and other plain uploads send (nothing, or a generic type): CSV.
+_UNTYPED = ("", "application/octet-stream", "text/plain")
 #: Request fields accepted as query parameters.
-QUERY_PARAMETERS = ("action",)
+QUERY_PARAMETERS = ("action", "encoding")
 
 
 class UploadRoute:
@@ -61,7 +65,8 @@ class UploadRoute:
         try:
             user = await self._caller(request)
             body_format, gzip = _body_format(request)
-            action = _action(request)
+            action = _parameter(request, "action", "insert")
+            encoding = _parameter(request, "encoding", None)
             database = request.path_params["database"]
             table = request.path_params["table"]
             declared = request.headers.get("content-length")
@@ -75,6 +80,7 @@ class UploadRoute:
                     action=action,
                     body_format=body_format,
                     gzip=gzip,
+                    encoding=encoding,
                     body=body,
                 )
                 await submitted.wait_async()
@@ -111,7 +117,7 @@ async def _pump(request: Request, body: BodyStream) -> None:
 def _body_format(request: Request) -> tuple[UploadFormat, bool]:
     shown = request.headers.get("content-type", "")
     media_type = shown.split(";", 1)[0].strip().lower()
-    body_format = MEDIA_TYPES.get(media_type)
+    body_format = "csv" if media_type in _UNTYPED else MEDIA_TYPES.get(media_type)
     if body_format is None:
         raise UnsupportedMediaTypeError(
             f"Unsupported Media Type: {shown or 'undefined'}; send {', '.join(MEDIA_TYPES)}"
@@ -122,21 +128,24 @@ def _body_format(request: Request) -> tuple[UploadFormat, bool]:
     return body_format, encoding == "gzip"
 
 
-def _action(request: Request) -> str:
+def _parameter(request: Request, name: str, default: str | None) -> str | None:
     params = request.query_params
-    for name in params:
-        if name not in QUERY_PARAMETERS:
+    for given in params:
+        if given not in QUERY_PARAMETERS:
             raise InvalidRequestError(
-                f"Unknown query parameter '{name}'; known: {', '.join(QUERY_PARAMETERS)}"
+                f"Unknown query parameter '{given}'; known: {', '.join(QUERY_PARAMETERS)}"
             )
-        if len(params.getlist(name)) > 1:
-            raise InvalidRequestError(f"Query parameter '{name}' is given more than once")
-    return params.get("action", "insert")
+        if len(params.getlist(given)) > 1:
+            raise InvalidRequestError(f"Query parameter '{given}' is given more than once")
+    return params.get(name, default)
 
 
 def openapi_paths() -> dict[str, Any]:
     """Describe the route for ``/openapi.json``."""
-    content = {media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES}
+    content = {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in (*MEDIA_TYPES, "application/octet-stream")
+    }
     operation = {
         "summary": "Stream a CSV or JSON body into a table, as a load job",
         "description": "Authenticated from the Authorization header before the body is read. "
@@ -148,6 +157,12 @@ def openapi_paths() -> dict[str, Any]:
                 "name": "action",
                 "in": "query",
                 "schema": {"enum": ["insert", "update", "upsert"], "default": "insert"},
+            },
+            {
+                "name": "encoding",
+                "in": "query",
+                "schema": {"type": "string", "default": "utf-8"},
+                "description": "utf-8, utf-8-sig, utf-16, latin-1 or cp1252",
             },
         ],
         "requestBody": {"required": True, "content": content},

@@ -1,4 +1,5 @@
-"""``loadmaster serve``: run the server in the foreground.
+"""The ``loadmaster`` command: ``serve`` runs the server in the foreground; the client
+commands (``load``, ``export``, ``jobs``, ``job``, ``cancel``, ``sql``) talk to one.
 
 Start-up errors (a bad setting, a port in use, a data directory another server holds) are
 one line on stderr and exit status 2, found before anything is created.
@@ -10,9 +11,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from loadmaster.cli.commands import add_commands, add_connection, run_command
 from loadmaster.errors import ConfigurationError
 from loadmaster.instance import Instance
 from loadmaster.server.log_setup import LEVELS, configure_logging
+from loadmaster.server.openapi import package_version
 from loadmaster.server.serve import listen, serve_forever
 from loadmaster.settings import Settings
 
@@ -29,6 +32,8 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _Parser(prog="loadmaster")
+    parser.add_argument("--version", action="version", version=f"loadmaster {package_version()}")
+    add_connection(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the Operations API over HTTP")
     serve.add_argument("--host", help="address to bind (LOADMASTER_HOST, default 127.0.0.1)")
@@ -44,7 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=LEVELS,
         help="log level (LOADMASTER_LOG_LEVEL, default INFO)",
     )
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "serve":
+        return run_command(args)
     given = {name: getattr(args, name) for name in _FLAGS}
     try:
         settings = Settings.from_env(
@@ -55,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             **given,
         )
-        configure_logging(settings.log_level, settings.log_format)
+        try:
+            configure_logging(settings.log_level, settings.log_format)
+        except ValueError as exc:
+            raise ConfigurationError(f"{exc} (LOADMASTER_LOG_LEVEL/LOADMASTER_LOG_FORMAT)") from exc
         # The socket is bound before the data directory (or a password) is created.
         sock = listen(settings)
         try:
