@@ -1,15 +1,15 @@
 """JobActor: runs one job on its own thread and reports how it ended."""
 
 import contextlib
+import errno
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import pykka
 
-from loadmaster.actors.messages import JobEnded, JobFinished, JobProgress, RunJob
-from loadmaster.actors.registry import interrupted_message
+from loadmaster.actors.job_record import JobMessage, interrupted_message
+from loadmaster.actors.messages import JobActorStopped, JobOutcome, JobProgress, JobRun, RunJob
 from loadmaster.errors import LoadmasterError, PermissionDeniedError
 from loadmaster.jobs.context import JobCancelledError, JobContext
 from loadmaster.models import JobStatus
@@ -22,13 +22,30 @@ def successful_message(job_id: str) -> str:
     return f"Successfully completed job: {job_id}"
 
 
-def error_message(exc: BaseException) -> Any:
+def error_message(exc: BaseException) -> JobMessage:
     """Turn a job's exception into its ERROR message (an object for permission failures)."""
     if isinstance(exc, PermissionDeniedError):
         return exc.body()
     if isinstance(exc, LoadmasterError):
         return exc.message
     return str(exc) or type(exc).__name__
+
+
+def verb_of(kind: str) -> str:
+    """Name what a job of this kind does to its records: loading, exporting or deleting."""
+    if kind.startswith("export"):
+        return "exporting"
+    if kind.startswith("delete"):
+        return "deleting"
+    return "loading"
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class JobActor(pykka.ThreadingActor):
@@ -47,13 +64,15 @@ class JobActor(pykka.ThreadingActor):
         self,
         *,
         context: JobContext,
-        run: Callable[[JobContext], Any],
+        run: JobRun,
+        kind: str = "",
         registry: pykka.ActorRef[Any],
         supervisor: pykka.ActorRef[Any],
     ) -> None:
         super().__init__()
         self._context = context
         self._run = run
+        self._kind = kind
         self._registry = registry
         self._supervisor = supervisor
         context.report = self._report
@@ -63,9 +82,14 @@ class JobActor(pykka.ThreadingActor):
             self._registry.tell(JobProgress(job_id=self._context.job_id, counters=counters))
 
     def on_receive(self, message: Any) -> None:
-        """Run the job when told to; nothing else is expected."""
-        if isinstance(message, RunJob):
+        """Run the job when told to; nothing else is expected; never stop on an error."""
+        if not isinstance(message, RunJob):
+            return
+        try:
             self._execute()
+        except Exception:
+            log.exception("job %s could not report how it ended", self._context.job_id)
+            self._failed_safely("The job's worker stopped unexpectedly")
 
     def _execute(self) -> None:
         job_id = self._context.job_id
@@ -77,7 +101,11 @@ class JobActor(pykka.ThreadingActor):
             finished = self._failed(error_message(exc))
         except Exception as exc:
             log.warning("job %s failed", job_id, exc_info=True)
-            finished = self._failed(error_message(exc))
+            message = error_message(exc)
+            if _disk_full(exc) and isinstance(message, str) and "(after " not in message:
+                processed = self._context.counters.get("processed", 0)
+                message = f"{message} (after {verb_of(self._kind)} {processed} records)"
+            finished = self._failed(message)
         else:
             if isinstance(outcome, str):
                 finished = self._done(outcome, msgspec.UNSET)
@@ -88,11 +116,11 @@ class JobActor(pykka.ThreadingActor):
         with contextlib.suppress(pykka.ActorDeadError):
             self._registry.tell(finished)
         with contextlib.suppress(pykka.ActorDeadError):
-            self._supervisor.tell(JobEnded(job_id=job_id))
+            self._supervisor.tell(JobActorStopped(job_id=job_id))
         self.actor_ref.stop(block=False)
 
-    def _done(self, message: str, result: Any) -> JobFinished:
-        return JobFinished(
+    def _done(self, message: str, result: Any) -> JobOutcome:
+        return JobOutcome(
             job_id=self._context.job_id,
             status=JobStatus.COMPLETE,
             message=message,
@@ -100,15 +128,24 @@ class JobActor(pykka.ThreadingActor):
             counters=dict(self._context.counters),
         )
 
-    def _failed(self, message: Any) -> JobFinished:
-        return JobFinished(
+    def _failed(self, message: JobMessage) -> JobOutcome:
+        return JobOutcome(
             job_id=self._context.job_id,
             status=JobStatus.ERROR,
             message=message,
             counters=dict(self._context.counters),
         )
 
+    def _failed_safely(self, message: str) -> None:
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._registry.tell(self._failed(message))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._supervisor.tell(JobActorStopped(job_id=self._context.job_id))
+        self.actor_ref.stop(block=False)
+
     def on_failure(self, *_: object) -> None:
         """Report the job as failed if the actor itself broke outside the job code."""
         with contextlib.suppress(pykka.ActorDeadError):
             self._registry.tell(self._failed("The job's worker stopped unexpectedly"))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._supervisor.tell(JobActorStopped(job_id=self._context.job_id))

@@ -1,11 +1,17 @@
 """Messages between the job actors: frozen Structs, each naming sender, receiver and reply."""
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 import msgspec
 
+from loadmaster.actors.job_record import JobMessage, JobRecord
+from loadmaster.jobs.context import JobContext
 from loadmaster.models import JobStatus, User
+
+#: What a job does: ``run(context)``; its return value or exception decides the outcome.
+JobRun = Callable[[JobContext], Any]
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -22,14 +28,22 @@ class StartJob(Message, frozen=True):
     user: User
     #: The request as recorded on the job while it runs, secrets already removed.
     request: dict[str, Any]
-    #: ``run(context)`` does the job; its return value or exception decides the outcome.
-    run: Any
+    run: JobRun
 
 
-class JobEnded(Message, frozen=True):
-    """JobActor → JobSupervisor, by tell, after the final state was sent. No reply."""
+class JobActorStopped(Message, frozen=True):
+    """JobActor → JobSupervisor, by tell, after its outcome was sent: the slot is free.
+    No reply."""
 
     job_id: str
+
+
+class RecordPersisted(Message, frozen=True):
+    """JobSupervisor → itself, by tell, when a new job's record was written (or could not
+    be: ``error``). Only then may the job run. No reply."""
+
+    job_id: str
+    error: BaseException | None = None
 
 
 class RunJob(Message, frozen=True):
@@ -38,9 +52,10 @@ class RunJob(Message, frozen=True):
 
 class RecordJob(Message, frozen=True):
     """JobSupervisor → JobRegistry, by tell: a new IN_PROGRESS record. ``persisted`` is
-    resolved once the record is on disk (group-committed with others)."""
+    resolved once the record is on disk (group-committed with others), or fails with the
+    write's error (the job must then not run)."""
 
-    record: dict[str, Any]
+    record: JobRecord
     persisted: Future[None]
 
 
@@ -51,14 +66,18 @@ class JobProgress(Message, frozen=True):
     counters: dict[str, int]
 
 
-class JobFinished(Message, frozen=True):
-    """JobActor or JobSupervisor → JobRegistry, by tell: the final state. No reply."""
+class JobOutcome(Message, frozen=True):
+    """JobActor or JobSupervisor → JobRegistry, by tell: how the job ended. No reply."""
 
     job_id: str
     status: JobStatus
-    message: Any
+    message: JobMessage
     result: Any = msgspec.UNSET
     counters: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class RetryWrites(Message, frozen=True):
+    """Timer → JobRegistry, by tell: write the records a failed write left dirty. No reply."""
 
 
 class AwaitReady(Message, frozen=True):

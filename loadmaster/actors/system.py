@@ -1,68 +1,24 @@
 """JobSystem: starts the registry, then the supervisor; stops them in reverse."""
 
-import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pykka
 
-from loadmaster.actors.messages import AwaitReady, SearchJobs, StartJob
-from loadmaster.actors.registry import JobRegistry, job_table, read_job
+from loadmaster.actors.job_record import JobRecord, get_job_view, job_table, record_from_stored
+from loadmaster.actors.job_registry import JobRegistry
+from loadmaster.actors.messages import AwaitReady, JobRun, SearchJobs, StartJob
 from loadmaster.actors.supervisor import JobSupervisor
-from loadmaster.errors import ServerError, ServiceUnavailableError
-from loadmaster.jobs.context import JobContext
+from loadmaster.errors import ServiceUnavailableError
 from loadmaster.models import FINISHED, User
 
 if TYPE_CHECKING:
     from loadmaster.settings import Settings
     from loadmaster.storage import Store
-
-
-class Submitted:
-    """A job that was started: its id, and the future of its IN_PROGRESS record on disk.
-
-    HarperDB answers a submit only once the record is IN_PROGRESS: threads call
-    :meth:`wait`, the event loop awaits :meth:`wait_async` (no thread is held meanwhile).
-    """
-
-    __slots__ = ("_persisted", "_timeout", "job_id")
-
-    def __init__(self, job_id: str, persisted: "Future[None]", timeout: float) -> None:
-        self.job_id = job_id
-        self._persisted = persisted
-        self._timeout = timeout
-
-    @property
-    def answer(self) -> dict[str, str]:
-        """Return HarperDB's answer to the submit (once the record is on disk)."""
-        return {"message": f"Starting job with id {self.job_id}", "job_id": self.job_id}
-
-    def wait(self) -> None:
-        """Block until the record is on disk.
-
-        Raises:
-            ServerError: It could not be written. ServiceUnavailableError: not in time.
-        """
-        try:
-            self._persisted.result(timeout=self._timeout)
-        except TimeoutError as exc:
-            raise ServiceUnavailableError("The job system did not answer in time") from exc
-        except Exception as exc:
-            raise ServerError(f"There was an error executing job: {exc}") from exc
-
-    async def wait_async(self) -> None:
-        """Wait, on an event loop, until the record is on disk (errors as :meth:`wait`)."""
-        try:
-            await asyncio.wait_for(asyncio.wrap_future(self._persisted), self._timeout)
-        except TimeoutError as exc:
-            raise ServiceUnavailableError("The job system did not answer in time") from exc
-        except Exception as exc:
-            raise ServerError(f"There was an error executing job: {exc}") from exc
 
 
 class JobSystem:
@@ -79,7 +35,7 @@ class JobSystem:
         self._supervisor: pykka.ActorRef[Any] | None = None
         self._finished = threading.Condition()
         #: Shared with the registry, which alone writes it (see JobRegistry).
-        self._live: dict[str, dict[str, Any]] = {}
+        self._live: dict[str, JobRecord] = {}
         self._table = job_table(store)
         self._generation = 0
 
@@ -145,9 +101,12 @@ class JobSystem:
         type: str,  # noqa: A002 - the wire name of the field
         user: User,
         request: dict[str, Any],
-        run: Callable[[JobContext], Any],
-    ) -> "Submitted":
+        run: JobRun,
+    ) -> tuple[str, "Future[None]"]:
         """Start a job without waiting: return its id and the future of its record on disk.
+
+        The future fails with the write's error when the record could not be written; the
+        job then never runs.
 
         Raises:
             ServiceUnavailableError: The job system is not running.
@@ -169,7 +128,7 @@ class JobSystem:
             )
         except pykka.ActorDeadError as exc:
             raise ServiceUnavailableError("The job system is not running") from exc
-        return Submitted(job_id, persisted, self._settings.ask_timeout)
+        return job_id, persisted
 
     def submit(
         self,
@@ -177,21 +136,33 @@ class JobSystem:
         type: str,  # noqa: A002 - the wire name of the field
         user: User,
         request: dict[str, Any],
-        run: Callable[[JobContext], Any],
+        run: JobRun,
     ) -> str:
         """Start a job and return its id once its IN_PROGRESS record is on disk.
 
         Raises:
-            ServerError: The record could not be written (HarperDB's wording).
-            ServiceUnavailableError: The job system did not answer in time.
+            Exception: The record could not be written (the write's error).
+            TimeoutError: The job system did not answer in time.
         """
-        submitted = self.start_job(type=type, user=user, request=request, run=run)
-        submitted.wait()
-        return submitted.job_id
+        job_id, persisted = self.start_job(type=type, user=user, request=request, run=run)
+        persisted.result(timeout=self._settings.ask_timeout)
+        return job_id
+
+    def record(self, job_id: str) -> JobRecord | None:
+        """Return a job's record, from the registry's live records or from disk, or None.
+
+        Safe from any thread and never blocks: LMDB readers do not wait for writers.
+        """
+        record = self._live.get(job_id)
+        if record is not None:
+            return record
+        found = self._table.get([job_id])
+        return record_from_stored(found[0]) if found else None
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return a job record as get_job shows it, or None."""
-        return read_job(self._live, self._table, job_id)
+        record = self.record(job_id)
+        return None if record is None else get_job_view(record)
 
     def search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
         """Return the jobs with ``from_ms < start_datetime < to_ms``, oldest first."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.actors.system import Submitted
+from loadmaster.actors.encodable import encodable
 from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
@@ -14,35 +14,44 @@ from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import blank, table_of
 from loadmaster.operations.context import Context
+from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.registry import operation, tag_of
 
 ACTIONS = ("insert", "update", "upsert")
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
-_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+#: The fields of an ``s3`` object kept on the record (credentials never are).
+_S3_RECORDED = ("bucket", "key", "region", "endpoint_url")
 
 
 def recorded_request(op: s.Operation) -> dict[str, Any]:
-    """Return the request as stored on the job record: no secrets, no inline CSV payload."""
+    """Return the request as stored on the job record: no secrets, no inline CSV payload.
+
+    It is built from the operation's known fields only (unknown keys were dropped when the
+    body was decoded, and inside ``s3`` only known keys are kept), with every value made
+    storable: a record must be written whatever a client sent.
+    """
     request: dict[str, Any] = msgspec.to_builtins(op)
     for name in _SECRET_FIELDS:
         request.pop(name, None)
     if isinstance(request.get("s3"), dict):
-        request["s3"] = {k: v for k, v in request["s3"].items() if k not in _S3_SECRETS}
+        request["s3"] = {k: request["s3"][k] for k in _S3_RECORDED if k in request["s3"]}
     if isinstance(request.get("passthrough_headers"), dict):
         # Header values are often credentials (Authorization, API keys): keep only the names.
         request["passthrough_headers"] = dict.fromkeys(request["passthrough_headers"], "<redacted>")
     if isinstance(request.get("data"), str):
         request["data"] = f"<{len(request['data'])} characters>"
-    return request
+    recorded: dict[str, Any] = encodable(request)
+    return recorded
 
 
 def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> Submitted:
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
-    return ctx.jobs.start_job(
+    job_id, persisted = ctx.jobs.start_job(
         type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
     )
+    return Submitted(job_id, persisted, ctx.settings.ask_timeout)
 
 
 # --- synchronous validation (spec §3.1) --------------------------------------------------------

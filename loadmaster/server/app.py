@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import (
     InvalidRequestError,
     LoadmasterError,
@@ -18,6 +17,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.operations.deferred import Deferred
 from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def create_app(instance: "Instance") -> Starlette:
                 raise MalformedBodyError("Request body must include an 'operation' property.")
             authorization = request.headers.get("authorization")
             started = pipeline.inline(raw, authorization)
-            if isinstance(started, Submitted):
+            if isinstance(started, Deferred):
                 await started.wait_async()
                 result = started.answer
             elif isinstance(started, Answered):

@@ -8,7 +8,6 @@ between answering on the event loop and handing the request to a worker thread.
 
 from typing import TYPE_CHECKING, Any
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import (
     InvalidJSONError,
     InvalidRequestError,
@@ -17,6 +16,7 @@ from loadmaster.errors import (
     ServerError,
 )
 from loadmaster.operations import dispatch, schema
+from loadmaster.operations.deferred import Deferred
 from loadmaster.server.credentials import (
     TOKEN_OPERATIONS,
     authenticate,
@@ -63,14 +63,14 @@ class Pipeline:
         self._instance = instance
         self._users = instance.users
 
-    def inline(self, raw: bytes, authorization: str | None) -> Answered | Submitted | None:
+    def inline(self, raw: bytes, authorization: str | None) -> Answered | Deferred | None:
         """Start a request on the event loop when that cannot block; else return None.
 
         Small bodies of a caller whose Basic credentials are cached (no hashing) qualify when
         the operation is ``get_job`` (it reads the registry's published records, never waiting
         on a lock or the disk) or submits a job (checks, then a message to the supervisor).
         Skipping the hand-off to a worker thread halves their cost. A job's answer is due
-        once its record is on disk: the result is then a :class:`Submitted` to await.
+        once its record is on disk: the result is then a :class:`Deferred` to await.
         Anything else, including every error, goes the general way (:meth:`handle`).
         """
         if len(raw) > INLINE_MAX_BODY:
@@ -88,7 +88,7 @@ class Pipeline:
             result = dispatch.begin(op, self._instance.context(user))
         except LoadmasterError:
             return None
-        return result if isinstance(result, Submitted) else Answered(result)
+        return result if isinstance(result, Deferred) else Answered(result)
 
     def handle(self, raw: bytes, authorization: str | None, client: str | None = None) -> Any:
         """Decode, authenticate and run one request body; return its answer body.

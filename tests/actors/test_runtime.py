@@ -9,7 +9,7 @@ import pykka
 import pytest
 
 from loadmaster.actors.job import JobActor
-from loadmaster.actors.registry import job_table
+from loadmaster.actors.job_record import job_table
 from loadmaster.actors.system import JobSystem
 from loadmaster.errors import InvalidRequestError, PermissionDeniedError
 from loadmaster.jobs.context import JobContext
@@ -310,8 +310,8 @@ def test_a_record_that_cannot_be_written_fails_the_submit_as_harperdb_words_it()
     import asyncio
     from concurrent.futures import Future
 
-    from loadmaster.actors.system import Submitted
     from loadmaster.errors import ServerError, ServiceUnavailableError
+    from loadmaster.operations.deferred import Submitted
 
     failed: Future[None] = Future()
     failed.set_exception(OSError("disk full"))

@@ -1,0 +1,369 @@
+"""JobRegistry: the only writer of ``system.hdb_job``; answers job queries.
+
+A failed write never stops it: the records of that write stay dirty and are written again
+later (on the next message, and on a timer so that it happens when none comes), a poison
+record is found by writing the batch record by record, and only the records that could not be
+written fail (a new job's submitter gets HarperDB's 500, and the job never runs).
+"""
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import msgspec
+import pykka
+
+from loadmaster.actors.encodable import encodable
+from loadmaster.actors.job_record import (
+    JobRecord,
+    interrupted_message,
+    job_table,
+    now_ms,
+    record_from_stored,
+    search_view,
+)
+from loadmaster.actors.messages import (
+    AwaitReady,
+    JobOutcome,
+    JobProgress,
+    RecordJob,
+    RetryWrites,
+    SearchJobs,
+)
+from loadmaster.actors.timers import Timer, call_later
+from loadmaster.errors import LoadmasterError, StorageError
+from loadmaster.models import FINISHED, JobStatus
+from loadmaster.storage import Condition, Store
+
+__all__ = ["JobRegistry"]
+
+log = logging.getLogger(__name__)
+
+#: Progress of a running job is written at most this often; the final state always is.
+PROGRESS_WRITE_INTERVAL = 0.5
+#: Dirty records are written when the inbox is empty, or at the latest when this many have
+#: piled up or the oldest has waited this long (a steady stream of messages never empties it).
+FLUSH_RECORDS = 512
+FLUSH_DELAY = 0.05
+#: After a failed write, dirty records are written again after this long, doubling up to
+#: the maximum while writes keep failing.
+RETRY_MIN = 0.1
+RETRY_MAX = 5.0
+COUNTERS = frozenset({"processed", "total", "bytes_read", "bytes_total"})
+
+
+def _environmental(exc: BaseException) -> bool:
+    """Tell a failure of the disk (every record fails alike) from one of a record."""
+    return isinstance(exc, OSError | StorageError)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, LoadmasterError):
+        return exc.message
+    return str(exc) or type(exc).__name__
+
+
+class JobRegistry(pykka.ThreadingActor):
+    """Owns job records: persists them, coalesces progress, answers get_job and searches.
+
+    ``live`` holds the records of running jobs (and of finished ones until written); it is
+    shared with readers on other threads, which get a record without a message: the registry
+    only ever replaces a record with a new frozen one, and drops a finished record only after
+    it is on disk.
+
+    Writes are group-committed: a message that changes a record only marks it dirty, and the
+    dirty records are written in one transaction once the inbox is empty (or enough have
+    piled up), so a burst of submits costs a few fsyncs, not one per job. Running jobs are
+    kept in memory, so their live counters are answered without a disk read; their progress
+    is written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        live: dict[str, JobRecord],
+        on_finished: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        """Own the job table of ``store``; ``on_finished(job_id)`` is called (on the
+        registry's thread) when a job's record becomes final."""
+        super().__init__()
+        self._on_finished = on_finished
+        self._table = job_table(store)
+        self._live = live
+        self._written_at: dict[str, float] = {}
+        #: The attributes each record has on disk, so that one that became unset is cleared.
+        self._stored_keys: dict[str, frozenset[str]] = {}
+        self._dirty: dict[str, None] = {}
+        #: Submitters waiting for a new record to be on disk.
+        self._acks: dict[str, Future[None]] = {}
+        #: Finished records, dropped from ``live`` once written.
+        self._finished: set[str] = set()
+        self._scrubbed: set[str] = set()
+        self._dirty_since = 0.0
+        self._retry: Timer | None = None
+        self._retry_delay = RETRY_MIN
+
+    def on_start(self) -> None:
+        """Settle jobs that an earlier process left unfinished (spec §2.6).
+
+        They are settled in memory at once (get_job answers ERROR) and written like any
+        change, so a start on a full disk works and the write is retried until it succeeds.
+        """
+        try:
+            orphans = [
+                row
+                for status in (JobStatus.CREATED, JobStatus.IN_PROGRESS)
+                for row in self._table.search(
+                    [Condition(attribute="status", type="equals", value=status.value)]
+                )
+            ]
+        except Exception:
+            log.exception("could not look for interrupted jobs")
+            return
+        if not orphans:
+            return
+        message = interrupted_message("an earlier loadmaster process exited before it finished")
+        end = now_ms()
+        for row in orphans:
+            record = msgspec.structs.replace(
+                record_from_stored(row),
+                status=JobStatus.ERROR.value,
+                message=message,
+                end_datetime=end,
+                request=None,
+            )
+            self._publish(record, stored=row)
+            self._ended(record.id)
+        log.warning("settling %d interrupted job(s) as ERROR", len(orphans))
+        self._flush()
+
+    def on_stop(self) -> None:
+        """Write whatever is still dirty (once: the process is going away)."""
+        if self._retry is not None:
+            self._retry.cancel()
+        self._flush(retry=False)
+
+    def on_receive(self, message: Any) -> Any:
+        """Handle one message, then flush if nothing else is waiting; never stop on an error."""
+        try:
+            return self._handle(message)
+        except Exception:
+            if isinstance(message, SearchJobs | AwaitReady):
+                raise  # an ask: the error travels back to the asker and the actor lives
+            log.exception("job registry failed to handle %r", type(message).__name__)
+            return None
+        finally:
+            if self._dirty and (
+                self.actor_inbox.empty()
+                or len(self._dirty) >= FLUSH_RECORDS
+                or time.monotonic() - self._dirty_since >= FLUSH_DELAY
+            ):
+                self._flush()
+
+    def _handle(self, message: Any) -> Any:
+        match message:
+            case JobProgress(job_id=job_id, counters=counters):
+                self._progress(job_id, counters)
+            case JobOutcome():
+                self._finish(message)
+            case SearchJobs(from_ms=from_ms, to_ms=to_ms):
+                self._flush()
+                return self._search(from_ms, to_ms)
+            case RecordJob(record=record, persisted=persisted):
+                self._publish(record)
+                self._acks[record.id] = persisted
+            case RetryWrites():
+                self._retry = None
+            case AwaitReady():
+                pass
+            case _:
+                log.warning("job registry ignored unknown message %r", message)
+        return None
+
+    def _publish(self, record: JobRecord, stored: dict[str, Any] | None = None) -> None:
+        """Make ``record`` the live state of its job, and mark it to be written."""
+        job_id = record.id
+        self._live[job_id] = record
+        if stored is not None:
+            self._stored_keys[job_id] = frozenset(k for k, v in stored.items() if v is not None)
+        if not self._dirty:
+            self._dirty_since = time.monotonic()
+        self._dirty[job_id] = None
+
+    # ------------------------------------------------------------------ writing
+
+    def _row(self, job_id: str) -> dict[str, Any]:
+        record = self._live[job_id]
+        row = {k: v for k, v in msgspec.structs.asdict(record).items() if v is not None}
+        for key in self._stored_keys.get(job_id, ()):
+            row.setdefault(key, None)
+        return row
+
+    def _flush(self, *, retry: bool = True) -> None:
+        """Write every dirty record; acknowledge, drop finished ones and notify; never raise."""
+        if not self._dirty:
+            return
+        ids = list(self._dirty)
+        self._dirty = {}
+        try:
+            failed = self._write(ids)
+        except Exception as bug:  # a bug here must not stop the registry either
+            log.exception("job registry could not write %d record(s)", len(ids))
+            failed = dict.fromkeys(ids, bug)
+        now = time.monotonic()
+        for job_id in ids:
+            if job_id in failed:
+                continue
+            self._written_at[job_id] = now
+            ack = self._acks.pop(job_id, None)
+            if ack is not None:
+                ack.set_result(None)
+            if job_id in self._finished:
+                self._finished.discard(job_id)
+                self._scrubbed.discard(job_id)
+                self._live.pop(job_id, None)
+                self._written_at.pop(job_id, None)
+                self._stored_keys.pop(job_id, None)
+        for job_id, error in failed.items():
+            self._failed(job_id, error)
+        if failed and retry:
+            self._schedule_retry()
+        elif not failed:
+            self._retry_delay = RETRY_MIN
+
+    def _write(self, ids: list[str]) -> dict[str, BaseException]:
+        """Write records in one transaction; on failure, one by one; return the failures."""
+        rows = [self._row(job_id) for job_id in ids]
+        try:
+            self._table.write(rows, "upsert")
+        except Exception as exc:  # noqa: BLE001 - any failure: find which records it was
+            log.warning("writing %d job record(s) failed: %s", len(rows), exc)
+            if len(rows) == 1:
+                return {ids[0]: exc}
+            first = exc
+        else:
+            self._remember(rows)
+            return {}
+        failed: dict[str, BaseException] = {}
+        for index, (job_id, row) in enumerate(zip(ids, rows, strict=True)):
+            try:
+                self._table.write([row], "upsert")
+            except Exception as exc:  # noqa: BLE001 - kept dirty, retried, and logged above
+                failed[job_id] = exc
+                if _environmental(exc):
+                    # The disk, not this record: the others would fail the same way.
+                    failed.update(dict.fromkeys(ids[index + 1 :], exc))
+                    break
+            else:
+                self._remember([row])
+        if not failed:  # the batch failed, each record alone went through
+            log.warning("job records written one by one after: %s", first)
+        return failed
+
+    def _remember(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._stored_keys[row["id"]] = frozenset(k for k, v in row.items() if v is not None)
+
+    def _failed(self, job_id: str, exc: BaseException) -> None:
+        """Keep a record that could not be written dirty; fail a new job's submit."""
+        record = self._live.get(job_id)
+        if record is None:
+            return
+        if not _environmental(exc):
+            # The record itself cannot be stored: keep only what is known to encode.
+            record = self._scrub(record)
+        ack = self._acks.pop(job_id, None)
+        if ack is not None:
+            # Its submitter is told it failed, so the job never runs: say so on the record.
+            ack.set_exception(exc)
+            record = msgspec.structs.replace(
+                record,
+                status=JobStatus.ERROR.value,
+                message=f"There was an error running {record.type} job with id {job_id}"
+                f" - {_reason(exc)}",
+                end_datetime=now_ms(),
+                request=None,
+            )
+            self._publish(record)
+            self._ended(job_id)
+            return
+        self._publish(record)
+
+    def _scrub(self, record: JobRecord) -> JobRecord:
+        if record.id in self._scrubbed:
+            log.error("job record %s cannot be stored; keeping its bare fields", record.id)
+            message = record.message if isinstance(record.message, str) else None
+            return msgspec.structs.replace(record, result=None, request=None, message=message)
+        self._scrubbed.add(record.id)
+        return msgspec.structs.replace(
+            record,
+            result=encodable(record.result),
+            request=None,
+            message=encodable(record.message),
+        )
+
+    def _schedule_retry(self) -> None:
+        if self._retry is not None:
+            return
+        delay, self._retry_delay = self._retry_delay, min(self._retry_delay * 2, RETRY_MAX)
+        ref = self.actor_ref
+
+        def tell() -> None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                ref.tell(RetryWrites())
+
+        self._retry = call_later(delay, tell)
+
+    # ------------------------------------------------------------------ changes
+
+    def _progress(self, job_id: str, counters: dict[str, int]) -> None:
+        record = self._live.get(job_id)
+        if record is None or record.status in FINISHED:
+            return
+        known = {k: v for k, v in counters.items() if k in COUNTERS}
+        self._live[job_id] = msgspec.structs.replace(record, **known)
+        if time.monotonic() - self._written_at.get(job_id, 0.0) >= PROGRESS_WRITE_INTERVAL:
+            self._publish(self._live[job_id])
+
+    def _finish(self, done: JobOutcome) -> None:
+        job_id = done.job_id
+        record = self._live.get(job_id)
+        stored = None
+        if record is None:
+            found = self._table.get([job_id])
+            if not found or found[0].get("status") in FINISHED:
+                return  # unknown, or already settled (e.g. at shutdown): the first end wins
+            stored = found[0]
+            record = record_from_stored(stored)
+        elif record.status in FINISHED:
+            return
+        changes: dict[str, Any] = {k: v for k, v in done.counters.items() if k in COUNTERS}
+        changes.update(
+            status=done.status.value,
+            message=done.message,
+            end_datetime=now_ms(),
+            request=None,
+        )
+        if done.result is not msgspec.UNSET:
+            changes["result"] = done.result
+        self._publish(msgspec.structs.replace(record, **changes), stored=stored)
+        self._ended(job_id)
+
+    def _ended(self, job_id: str) -> None:
+        """Note that a job's live record is final: it is dropped once written."""
+        self._finished.add(job_id)
+        self._on_finished(job_id)
+
+    def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
+        rows = self._table.search(
+            [
+                Condition(attribute="start_datetime", type="greater_than", value=from_ms),
+                Condition(attribute="start_datetime", type="less_than", value=to_ms),
+            ],
+            sort=[("start_datetime", False)],
+        )
+        live = self._live
+        return [search_view(live.get(r["id"]) or record_from_stored(r)) for r in rows]
