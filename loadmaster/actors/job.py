@@ -48,6 +48,27 @@ def _disk_full(exc: BaseException | None) -> bool:
     return False
 
 
+class StopRequest:
+    """Why the supervisor asked a running job to stop (before it sets the cancel event)."""
+
+    __slots__ = ("cancelled_by", "timeout")
+
+    def __init__(self) -> None:
+        self.cancelled_by: str | None = None
+        self.timeout: float | None = None
+
+    def message(self, kind: str, processed: int) -> str | None:
+        """Word how the job ended when it was stopped on purpose; None if it was not."""
+        verb = verb_of(kind)
+        if self.cancelled_by is not None:
+            return f"Job was cancelled by {self.cancelled_by} (after {verb} {processed} records)"
+        if self.timeout is not None:
+            return (
+                f"Job exceeded its timeout of {self.timeout:g} s (after {verb} {processed} records)"
+            )
+        return None
+
+
 class JobActor(pykka.ThreadingActor):
     """Runs one job kind and tells the registry its outcome, whatever the job does.
 
@@ -66,6 +87,7 @@ class JobActor(pykka.ThreadingActor):
         context: JobContext,
         run: JobRun,
         kind: str = "",
+        stop: StopRequest | None = None,
         registry: pykka.ActorRef[Any],
         supervisor: pykka.ActorRef[Any],
     ) -> None:
@@ -73,6 +95,7 @@ class JobActor(pykka.ThreadingActor):
         self._context = context
         self._run = run
         self._kind = kind
+        self._stop_request = stop or StopRequest()
         self._registry = registry
         self._supervisor = supervisor
         context.report = self._report
@@ -95,17 +118,14 @@ class JobActor(pykka.ThreadingActor):
         job_id = self._context.job_id
         try:
             outcome = self._run(self._context)
-        except JobCancelledError as exc:
-            finished = self._failed(interrupted_message(exc.message))
-        except LoadmasterError as exc:
-            finished = self._failed(error_message(exc))
-        except Exception as exc:
-            log.warning("job %s failed", job_id, exc_info=True)
-            message = error_message(exc)
-            if _disk_full(exc) and isinstance(message, str) and "(after " not in message:
-                processed = self._context.counters.get("processed", 0)
-                message = f"{message} (after {verb_of(self._kind)} {processed} records)"
-            finished = self._failed(message)
+        except Exception as exc:  # noqa: BLE001 - a failed job is data; _error logs it
+            stopped = self._stop_request.message(
+                self._kind, self._context.counters.get("processed", 0)
+            )
+            if stopped is not None:
+                finished = self._failed(stopped, cancelled_by=self._stop_request.cancelled_by)
+            else:
+                finished = self._error(exc)
         else:
             if isinstance(outcome, str):
                 finished = self._done(outcome, msgspec.UNSET)
@@ -119,6 +139,17 @@ class JobActor(pykka.ThreadingActor):
             self._supervisor.tell(JobActorStopped(job_id=job_id))
         self.actor_ref.stop(block=False)
 
+    def _error(self, exc: Exception) -> JobOutcome:
+        if isinstance(exc, JobCancelledError):
+            return self._failed(interrupted_message(exc.message))
+        if not isinstance(exc, LoadmasterError):
+            log.warning("job %s failed", self._context.job_id, exc_info=exc)
+        message = error_message(exc)
+        if _disk_full(exc) and isinstance(message, str) and "(after " not in message:
+            processed = self._context.counters.get("processed", 0)
+            message = f"{message} (after {verb_of(self._kind)} {processed} records)"
+        return self._failed(message)
+
     def _done(self, message: str, result: Any) -> JobOutcome:
         return JobOutcome(
             job_id=self._context.job_id,
@@ -128,12 +159,13 @@ class JobActor(pykka.ThreadingActor):
             counters=dict(self._context.counters),
         )
 
-    def _failed(self, message: JobMessage) -> JobOutcome:
+    def _failed(self, message: JobMessage, cancelled_by: str | None = None) -> JobOutcome:
         return JobOutcome(
             job_id=self._context.job_id,
             status=JobStatus.ERROR,
             message=message,
             counters=dict(self._context.counters),
+            cancelled_by=cancelled_by,
         )
 
     def _failed_safely(self, message: str) -> None:

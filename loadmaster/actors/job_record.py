@@ -54,8 +54,24 @@ class JobRecord(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     request: dict[str, Any] | None = None
     processed: int | None = None
     total: int | None = None
+    percent: float | None = None
+    rate: float | None = None
+    eta_seconds: float | None = None
     bytes_read: int | None = None
     bytes_total: int | None = None
+    #: Place in the queue of a CREATED job waiting for a slot (1 = next).
+    queue_position: int | None = None
+    cancelled: bool | None = None
+    cancelled_by: str | None = None
+    job_key: str | None = None
+    timeout: float | None = None
+    notify_url: str | None = None
+    notify: dict[str, Any] | None = None
+    #: The webhook may go to any address (a super user's job); else the URL rule applies.
+    notify_any: bool | None = None
+    #: What the job works on, for search_jobs (not shown: the request says it while it runs).
+    database: str | None = None
+    table: str | None = None
 
 
 #: get_job's key order for a running job and for a finished one (spec §12.1).
@@ -72,7 +88,21 @@ _FINISHED_ORDER = (
     "user",
 )
 #: loadmaster's additions, shown after HarperDB's fields when set.
-_ADDITIONS = ("processed", "total", "bytes_read", "bytes_total")
+_ADDITIONS = (
+    "processed",
+    "total",
+    "bytes_read",
+    "bytes_total",
+    "percent",
+    "rate",
+    "eta_seconds",
+    "queue_position",
+    "cancelled",
+    "cancelled_by",
+    "job_key",
+    "timeout",
+    "notify",
+)
 _SEARCH_ORDER = (
     "id",
     "created_datetime",

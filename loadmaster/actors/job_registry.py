@@ -11,14 +11,16 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pykka
 
 from loadmaster.actors.encodable import encodable
+from loadmaster.actors.job_index import JobIndex
 from loadmaster.actors.job_record import (
     JobRecord,
+    get_job_view,
     interrupted_message,
     job_table,
     now_ms,
@@ -27,16 +29,26 @@ from loadmaster.actors.job_record import (
 )
 from loadmaster.actors.messages import (
     AwaitReady,
+    DeleteJobRecord,
+    JobNotified,
     JobOutcome,
     JobProgress,
+    JobStarted,
+    Purge,
+    QueuePositions,
     RecordJob,
     RetryWrites,
+    SearchJobPage,
     SearchJobs,
 )
+from loadmaster.actors.progress import Pace
 from loadmaster.actors.timers import Timer, call_later
 from loadmaster.errors import LoadmasterError, StorageError
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store
+
+if TYPE_CHECKING:
+    from loadmaster.settings import Settings
 
 __all__ = ["JobRegistry"]
 
@@ -52,6 +64,10 @@ FLUSH_DELAY = 0.05
 #: the maximum while writes keep failing.
 RETRY_MIN = 0.1
 RETRY_MAX = 5.0
+#: Finished records past retention are deleted this often (and at start), this many at once.
+PURGE_INTERVAL = 3600.0
+PURGE_CHUNK = 10_000
+_DAY_MS = 86_400_000
 COUNTERS = frozenset({"processed", "total", "bytes_read", "bytes_total"})
 
 
@@ -85,12 +101,19 @@ class JobRegistry(pykka.ThreadingActor):
         self,
         store: Store,
         live: dict[str, JobRecord],
-        on_finished: Callable[[str], None] = lambda _: None,
+        on_change: Callable[[JobRecord], None] = lambda _: None,
+        settings: "Settings | None" = None,
+        notify: Callable[[JobRecord], None] = lambda _: None,
     ) -> None:
-        """Own the job table of ``store``; ``on_finished(job_id)`` is called (on the
-        registry's thread) when a job's record becomes final."""
+        """Own the job table of ``store``; ``on_change(record)`` is called (on the
+        registry's thread, so it must be quick) whenever a job's live record changes."""
         super().__init__()
-        self._on_finished = on_finished
+        self._on_change = on_change
+        self._notify = notify
+        self._retention_days = settings.job_retention_days if settings is not None else 0.0
+        self._index = JobIndex()
+        self._paces: dict[str, Pace] = {}
+        self._purge_timer: Timer | None = None
         self._table = job_table(store)
         self._live = live
         self._written_at: dict[str, float] = {}
@@ -98,7 +121,7 @@ class JobRegistry(pykka.ThreadingActor):
         self._stored_keys: dict[str, frozenset[str]] = {}
         self._dirty: dict[str, None] = {}
         #: Submitters waiting for a new record to be on disk.
-        self._acks: dict[str, Future[None]] = {}
+        self._acks: dict[str, Future[str | None]] = {}
         #: Finished records, dropped from ``live`` once written.
         self._finished: set[str] = set()
         self._scrubbed: set[str] = set()
@@ -113,6 +136,8 @@ class JobRegistry(pykka.ThreadingActor):
         change, so a start on a full disk works and the write is retried until it succeeds.
         """
         try:
+            for row in self._table.scan():
+                self._index.put(record_from_stored(row))
             orphans = [
                 row
                 for status in (JobStatus.CREATED, JobStatus.IN_PROGRESS)
@@ -121,8 +146,10 @@ class JobRegistry(pykka.ThreadingActor):
                 )
             ]
         except Exception:
-            log.exception("could not look for interrupted jobs")
+            log.exception("could not read the job records")
             return
+        finally:
+            self._purge()
         if not orphans:
             return
         message = interrupted_message("an earlier loadmaster process exited before it finished")
@@ -142,8 +169,9 @@ class JobRegistry(pykka.ThreadingActor):
 
     def on_stop(self) -> None:
         """Write whatever is still dirty (once: the process is going away)."""
-        if self._retry is not None:
-            self._retry.cancel()
+        for timer in (self._retry, self._purge_timer):
+            if timer is not None:
+                timer.cancel()
         self._flush(retry=False)
 
     def on_receive(self, message: Any) -> Any:
@@ -151,7 +179,7 @@ class JobRegistry(pykka.ThreadingActor):
         try:
             return self._handle(message)
         except Exception:
-            if isinstance(message, SearchJobs | AwaitReady):
+            if isinstance(message, SearchJobs | SearchJobPage | DeleteJobRecord | AwaitReady):
                 raise  # an ask: the error travels back to the asker and the actor lives
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
@@ -177,6 +205,19 @@ class JobRegistry(pykka.ThreadingActor):
                 self._acks[record.id] = persisted
             case RetryWrites():
                 self._retry = None
+            case JobStarted(job_id=job_id, start_datetime=start):
+                self._started(job_id, start)
+            case QueuePositions(positions=positions):
+                self._positions(positions)
+            case SearchJobPage():
+                return self._page(message)
+            case DeleteJobRecord(job_id=job_id):
+                return self._delete(job_id)
+            case JobNotified(job_id=job_id, notify=notify):
+                self._notified(job_id, notify)
+            case Purge():
+                self._purge_timer = None
+                self._purge()
             case AwaitReady():
                 pass
             case _:
@@ -186,12 +227,21 @@ class JobRegistry(pykka.ThreadingActor):
     def _publish(self, record: JobRecord, stored: dict[str, Any] | None = None) -> None:
         """Make ``record`` the live state of its job, and mark it to be written."""
         job_id = record.id
-        self._live[job_id] = record
+        self._set(record)
         if stored is not None:
             self._stored_keys[job_id] = frozenset(k for k, v in stored.items() if v is not None)
         if not self._dirty:
             self._dirty_since = time.monotonic()
         self._dirty[job_id] = None
+
+    def _set(self, record: JobRecord) -> None:
+        """Show ``record`` as its job's live state (without writing it)."""
+        self._live[record.id] = record
+        self._index.put(record)
+        try:
+            self._on_change(record)
+        except Exception:
+            log.exception("a job change listener failed")
 
     # ------------------------------------------------------------------ writing
 
@@ -227,6 +277,7 @@ class JobRegistry(pykka.ThreadingActor):
                 self._live.pop(job_id, None)
                 self._written_at.pop(job_id, None)
                 self._stored_keys.pop(job_id, None)
+                self._paces.pop(job_id, None)
         for job_id, error in failed.items():
             self._failed(job_id, error)
         if failed and retry:
@@ -324,9 +375,35 @@ class JobRegistry(pykka.ThreadingActor):
         if record is None or record.status in FINISHED:
             return
         known = {k: v for k, v in counters.items() if k in COUNTERS}
-        self._live[job_id] = msgspec.structs.replace(record, **known)
+        record = msgspec.structs.replace(record, **known)
+        pace = self._paces.get(job_id)
+        if pace is None:
+            pace = self._paces[job_id] = Pace()
+        record = msgspec.structs.replace(record, **pace.figures(record))
         if time.monotonic() - self._written_at.get(job_id, 0.0) >= PROGRESS_WRITE_INTERVAL:
-            self._publish(self._live[job_id])
+            self._publish(record)
+        else:
+            self._set(record)
+
+    def _started(self, job_id: str, start: int) -> None:
+        record = self._live.get(job_id)
+        if record is None or record.status in FINISHED:
+            return
+        self._publish(
+            msgspec.structs.replace(
+                record,
+                status=JobStatus.IN_PROGRESS.value,
+                start_datetime=start,
+                queue_position=None,
+            )
+        )
+
+    def _positions(self, positions: dict[str, int]) -> None:
+        # Shown at once, written with the next change: a restart settles queued jobs anyway.
+        for job_id, position in positions.items():
+            record = self._live.get(job_id)
+            if record is not None and record.status == JobStatus.CREATED:
+                self._set(msgspec.structs.replace(record, queue_position=position))
 
     def _finish(self, done: JobOutcome) -> None:
         job_id = done.job_id
@@ -346,16 +423,38 @@ class JobRegistry(pykka.ThreadingActor):
             message=done.message,
             end_datetime=now_ms(),
             request=None,
+            queue_position=None,
+            rate=None,
+            eta_seconds=None,
         )
+        if done.status == JobStatus.COMPLETE and record.percent is not None:
+            changes["percent"] = 100.0
         if done.result is not msgspec.UNSET:
             changes["result"] = done.result
-        self._publish(msgspec.structs.replace(record, **changes), stored=stored)
+        if done.cancelled_by is not None:
+            changes.update(cancelled=True, cancelled_by=done.cancelled_by)
+        final = msgspec.structs.replace(record, **changes)
+        self._publish(final, stored=stored)
         self._ended(job_id)
+        if final.notify_url is not None:
+            self._notify(final)
+
+    def _notified(self, job_id: str, notify: dict[str, Any]) -> None:
+        record = self._live.get(job_id)
+        stored = None
+        if record is None:
+            found = self._table.get([job_id])
+            if not found:
+                return  # deleted meanwhile
+            stored = found[0]
+            record = record_from_stored(stored)
+        self._publish(msgspec.structs.replace(record, notify=notify), stored=stored)
+        if record.status in FINISHED:
+            self._finished.add(job_id)
 
     def _ended(self, job_id: str) -> None:
         """Note that a job's live record is final: it is dropped once written."""
         self._finished.add(job_id)
-        self._on_finished(job_id)
 
     def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
         rows = self._table.search(
@@ -367,3 +466,62 @@ class JobRegistry(pykka.ThreadingActor):
         )
         live = self._live
         return [search_view(live.get(r["id"]) or record_from_stored(r)) for r in rows]
+
+    # ------------------------------------------------------------------ job control
+
+    def _page(self, ask: SearchJobPage) -> tuple[list[dict[str, Any]], Any]:
+        ids, after = self._index.page(
+            ask.wanted, descending=ask.descending, after=ask.after, limit=ask.limit
+        )
+        live = self._live
+        missing = [job_id for job_id in ids if job_id not in live]
+        stored = {row["id"]: row for row in self._table.get(missing)} if missing else {}
+        views = []
+        for job_id in ids:
+            record = live.get(job_id)
+            if record is None:
+                row = stored.get(job_id)
+                if row is None:
+                    continue
+                record = record_from_stored(row)
+            views.append(get_job_view(record))
+        return views, after
+
+    def _delete(self, job_id: str) -> str:
+        record = self._live.get(job_id)
+        if record is not None and record.status not in FINISHED:
+            return "running"
+        if record is not None:
+            # Finished but not yet written: it will not be.
+            self._dirty.pop(job_id, None)
+            self._finished.discard(job_id)
+            self._live.pop(job_id, None)
+        deleted = self._table.delete([job_id])
+        self._index.remove(job_id)
+        self._stored_keys.pop(job_id, None)
+        return "deleted" if deleted or record is not None else "missing"
+
+    def _purge(self) -> None:
+        """Delete finished records past retention, then look again in an hour."""
+        if self._retention_days <= 0:
+            return
+        ref = self.actor_ref
+
+        def tell() -> None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                ref.tell(Purge())
+
+        self._purge_timer = call_later(PURGE_INTERVAL, tell)
+        cutoff = now_ms() - int(self._retention_days * _DAY_MS)
+        try:
+            old = [i for i in self._table.ids_before("end_datetime", cutoff) if i not in self._live]
+            for start in range(0, len(old), PURGE_CHUNK):
+                chunk = old[start : start + PURGE_CHUNK]
+                self._table.delete(chunk)
+                for job_id in chunk:
+                    self._index.remove(job_id)
+        except Exception:
+            log.exception("could not delete job records past retention")
+            return
+        if old:
+            log.info("deleted %d job record(s) older than %g days", len(old), self._retention_days)

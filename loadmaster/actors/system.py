@@ -1,5 +1,6 @@
 """JobSystem: starts the registry, then the supervisor; stops them in reverse."""
 
+import contextlib
 import threading
 import time
 import uuid
@@ -9,12 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from loadmaster.actors.job_index import JobFilter, Key
 from loadmaster.actors.job_record import JobRecord, get_job_view, job_table, record_from_stored
 from loadmaster.actors.job_registry import JobRegistry
-from loadmaster.actors.messages import AwaitReady, JobRun, SearchJobs, StartJob
+from loadmaster.actors.messages import (
+    AwaitReady,
+    CancelJob,
+    DeleteJobRecord,
+    JobNotified,
+    JobOptions,
+    JobRun,
+    SearchJobPage,
+    SearchJobs,
+    StartJob,
+)
 from loadmaster.actors.supervisor import JobSupervisor
+from loadmaster.actors.webhooks import Notifier
 from loadmaster.errors import ServiceUnavailableError
 from loadmaster.models import FINISHED, User
+from loadmaster.storage import Condition
 
 if TYPE_CHECKING:
     from loadmaster.settings import Settings
@@ -38,15 +52,24 @@ class JobSystem:
         self._live: dict[str, JobRecord] = {}
         self._table = job_table(store)
         self._generation = 0
+        #: One future per watched job, resolved with its next change (shared by watchers).
+        self._watchers: dict[str, Future[JobRecord]] = {}
+        self._watch_lock = threading.Lock()
+        self._notifier = Notifier(self._notified, secret=settings.webhook_secret)
 
     def start(self) -> None:
         """Start the registry (which settles interrupted jobs), then the supervisor."""
-        self._registry = JobRegistry.start(self._store, self._live, self._notify)
+        self._registry = JobRegistry.start(
+            self._store, self._live, self._changed_record, self._settings, self._webhook
+        )
         # Jobs are read without asking the registry: wait until it has settled interrupted
         # ones, so that no reader sees them as still running.
         self._ask(self._registry, AwaitReady())
         self._supervisor = JobSupervisor.start(
-            registry=self._registry, store=self._store, settings=self._settings
+            registry=self._registry,
+            store=self._store,
+            settings=self._settings,
+            find_key=self.find_key,
         )
 
     def stop(self) -> None:
@@ -57,13 +80,41 @@ class JobSystem:
             if supervisor is not None:
                 supervisor.stop(block=True, timeout=self._settings.job_stop_grace * 3)
         finally:
+            self._notifier.close()
             if registry is not None:
                 registry.stop(block=True, timeout=self._settings.job_stop_grace)
 
-    def _notify(self, _job_id: str) -> None:
-        with self._finished:
-            self._generation += 1
-            self._finished.notify_all()
+    def _webhook(self, record: JobRecord) -> None:
+        self._notifier.send(record, any_address=bool(record.notify_any))
+
+    def _notified(self, job_id: str, notify: dict[str, Any]) -> None:
+        registry = self._registry
+        if registry is not None:
+            with contextlib.suppress(pykka.ActorDeadError):
+                registry.tell(JobNotified(job_id=job_id, notify=notify))
+
+    def _changed_record(self, record: JobRecord) -> None:
+        """Called by the registry, on its thread, with each new live record."""
+        if self._watchers:
+            with self._watch_lock:
+                future = self._watchers.pop(record.id, None)
+            if future is not None and not future.done():
+                future.set_result(record)
+        if record.status in FINISHED:
+            with self._finished:
+                self._generation += 1
+                self._finished.notify_all()
+
+    def next_change(self, job_id: str) -> "Future[JobRecord]":
+        """Return a future resolved with the job's next live record (shared by all callers).
+
+        Check the record again after taking the future: a change just before is not in it.
+        """
+        with self._watch_lock:
+            future = self._watchers.get(job_id)
+            if future is None:
+                future = self._watchers[job_id] = Future()
+            return future
 
     def _changed(self, seen: int) -> bool:
         return self._generation != seen
@@ -102,11 +153,14 @@ class JobSystem:
         user: User,
         request: dict[str, Any],
         run: JobRun,
-    ) -> tuple[str, "Future[None]"]:
+        options: JobOptions | None = None,
+    ) -> tuple[str, "Future[str | None]"]:
         """Start a job without waiting: return its id and the future of its record on disk.
 
-        The future fails with the write's error when the record could not be written; the
-        job then never runs.
+        The future is resolved with None once the record is written, or at once with the
+        id of the user's existing job with the same ``job_key`` (nothing is started). It
+        fails with the write's error when the record could not be written; the job then
+        never runs.
 
         Raises:
             ServiceUnavailableError: The job system is not running.
@@ -114,7 +168,7 @@ class JobSystem:
         if self._supervisor is None:
             raise ServiceUnavailableError("The job system is not running")
         job_id = str(uuid.uuid4())
-        persisted: Future[None] = Future()
+        persisted: Future[str | None] = Future()
         try:
             self._supervisor.tell(
                 StartJob(
@@ -124,6 +178,7 @@ class JobSystem:
                     user=user,
                     request=request,
                     run=run,
+                    options=options or JobOptions(),
                 )
             )
         except pykka.ActorDeadError as exc:
@@ -170,3 +225,37 @@ class JobSystem:
             self._registry, SearchJobs(from_ms=from_ms, to_ms=to_ms)
         )
         return result
+
+    def find_key(self, user: str, job_key: str) -> str | None:
+        """Return the id of the user's job recorded with ``job_key``, if any."""
+        for row in self._table.search(
+            [Condition(attribute="job_key", type="equals", value=job_key)]
+        ):
+            if row.get("user") == user:
+                job_id: str = row["id"]
+                return job_id
+        return None
+
+    def cancel(self, job_id: str, by: str) -> None:
+        """Ask the supervisor to stop a queued or running job (no wait for it to stop)."""
+        if self._supervisor is None:
+            raise ServiceUnavailableError("The job system is not running")
+        try:
+            self._supervisor.tell(CancelJob(job_id=job_id, by=by))
+        except pykka.ActorDeadError as exc:
+            raise ServiceUnavailableError("The job system is not running") from exc
+
+    def delete(self, job_id: str) -> str:
+        """Delete a finished job's record: "deleted", or "running" / "missing"."""
+        answer: str = self._ask(self._registry, DeleteJobRecord(job_id=job_id))
+        return answer
+
+    def search_page(
+        self, wanted: JobFilter, *, descending: bool, after: Key | None, limit: int
+    ) -> tuple[list[dict[str, Any]], Key | None]:
+        """Return one page of jobs as get_job shows them, and the cursor of the next."""
+        page: tuple[list[dict[str, Any]], Key | None] = self._ask(
+            self._registry,
+            SearchJobPage(wanted=wanted, descending=descending, after=after, limit=limit),
+        )
+        return page

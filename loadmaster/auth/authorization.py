@@ -22,6 +22,10 @@ OPEN_TO_ALL: frozenset[type[s.Operation]] = frozenset(
         s.DescribeDatabase,
         s.DescribeSchema,
         s.GetJob,
+        # Job control: each shows and acts on the caller's own jobs only (super users: all).
+        s.CancelJob,
+        s.DeleteJob,
+        s.SearchJobs,
         s.UserInfo,
         s.CreateAuthenticationTokens,
         s.RefreshOperationToken,

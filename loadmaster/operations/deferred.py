@@ -38,19 +38,34 @@ class Deferred:
 class Submitted(Deferred):
     """A job that was started: its id, and the future of its IN_PROGRESS record on disk.
 
-    HarperDB answers a submit only once the record is IN_PROGRESS (spec §12.1).
+    HarperDB answers a submit only once the record is IN_PROGRESS (spec §12.1). The future
+    gives the id of the user's existing job instead when the submit's ``job_key`` had one.
     """
 
-    __slots__ = ("_persisted", "_timeout", "job_id")
+    __slots__ = ("_job_key", "_persisted", "_timeout", "job_id")
 
-    def __init__(self, job_id: str, persisted: "Future[None]", timeout: float) -> None:
+    def __init__(
+        self,
+        job_id: str,
+        persisted: "Future[str | None]",
+        timeout: float,
+        job_key: str | None = None,
+    ) -> None:
         self.job_id = job_id
         self._persisted = persisted
         self._timeout = timeout
+        self._job_key = job_key
 
     @property
-    def answer(self) -> dict[str, str]:
+    def answer(self) -> dict[str, Any]:
         """Return HarperDB's answer to the submit (once the record is on disk)."""
+        existing = self._persisted.result(timeout=0)
+        if existing is not None:
+            return {
+                "message": f"Job with key {self._job_key} already exists",
+                "job_id": existing,
+                "existing": True,
+            }
         return {"message": f"Starting job with id {self.job_id}", "job_id": self.job_id}
 
     def wait(self) -> None:

@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "jobs", "users")
+_MODULES = ("ddl", "data", "jobs", "job_control", "users")
 
 
 def load() -> None:

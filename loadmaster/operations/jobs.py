@@ -6,15 +6,18 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.actors import get_job_view
 from loadmaster.actors.encodable import encodable
 from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.dates import parse_moment_iso
+from loadmaster.models import FINISHED
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import blank, table_of
 from loadmaster.operations.context import Context
 from loadmaster.operations.deferred import Submitted
+from loadmaster.operations.job_control import JobWait, job_options, wait_seconds
 from loadmaster.operations.registry import operation, tag_of
 
 ACTIONS = ("insert", "update", "upsert")
@@ -48,10 +51,11 @@ def recorded_request(op: s.Operation) -> dict[str, Any]:
 def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> Submitted:
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
+    options = job_options(op, ctx.user)
     job_id, persisted = ctx.jobs.start_job(
-        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run
+        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run, options=options
     )
-    return Submitted(job_id, persisted, ctx.settings.ask_timeout)
+    return Submitted(job_id, persisted, ctx.settings.ask_timeout, options.job_key)
 
 
 # --- synchronous validation (spec §3.1) --------------------------------------------------------
@@ -208,8 +212,11 @@ JOB_SEARCH_FAILED = "there was an error searching for jobs.  Please check the lo
 
 
 @operation(s.GetJob)
-def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
-    """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs."""
+def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]] | JobWait:
+    """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs.
+
+    With ``wait`` (seconds), the answer waits until the job has finished or the wait is over.
+    """
     job_id = op.id
     if job_id is msgspec.UNSET:
         raise InvalidRequestError("'id' is required")
@@ -219,12 +226,15 @@ def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
         raise ServerError(JOB_SEARCH_FAILED)
     if not isinstance(job_id, str):
         return []
-    record = ctx.jobs.get(job_id)
+    wait = None if op.wait is None else wait_seconds(op.wait)
+    record = ctx.jobs.record(job_id)
     if record is None:
         return []
-    if not ctx.user.super_user and record.get("user") != ctx.user.username:
+    if not ctx.user.super_user and record.user != ctx.user.username:
         return []
-    return [record]
+    if wait and record.status not in FINISHED:
+        return JobWait(ctx, job_id, record, wait)
+    return [get_job_view(record)]
 
 
 def _date_bound(value: Any, which: str, suffix: str) -> float:

@@ -18,6 +18,7 @@ from loadmaster.errors import (
     UnsupportedMediaTypeError,
 )
 from loadmaster.operations.deferred import Deferred
+from loadmaster.server.job_events import job_events_route
 from loadmaster.server.pipeline import Answered, Pipeline
 
 if TYPE_CHECKING:
@@ -94,6 +95,9 @@ def create_app(instance: "Instance") -> Starlette:
             else:
                 client = request.client.host if request.client is not None else None
                 result = await run_in_threadpool(pipeline.handle, raw, authorization, client)
+                if isinstance(result, Deferred):
+                    await result.wait_async()
+                    result = result.answer
         except LoadmasterError as exc:
             return error_response(exc)
         except Exception:
@@ -108,5 +112,10 @@ def create_app(instance: "Instance") -> Starlette:
         routes=[
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            Route(
+                "/jobs/{job_id}/events",
+                job_events_route(instance, error_response),
+                methods=["GET"],
+            ),
         ]
     )

@@ -91,7 +91,8 @@ class Pipeline:
         return result if isinstance(result, Deferred) else Answered(result)
 
     def handle(self, raw: bytes, authorization: str | None, client: str | None = None) -> Any:
-        """Decode, authenticate and run one request body; return its answer body.
+        """Decode, authenticate and run one request body; return its answer body, or the
+        :class:`Deferred` answer to await (a started job, a long-poll), holding no thread.
 
         Blocks (password hashing, actor answers): call it from a worker thread.
 
@@ -117,4 +118,5 @@ class Pipeline:
             if isinstance(op.username, str) and isinstance(op.password, str):
                 credentials = (op.username, op.password)
             user = authenticate(self._users, authorization, credentials, client)
-        return dispatch.execute(op, self._instance.context(user))
+        # A deferred answer (a started job, a long-poll) is awaited by the caller.
+        return dispatch.begin(op, self._instance.context(user))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from loadmaster.actors.job_index import JobFilter
 from loadmaster.actors.job_record import job_table
 from loadmaster.actors.system import JobSystem
 from loadmaster.jobs.context import JobContext
@@ -190,3 +191,82 @@ def test_start_on_a_full_disk_settles_in_memory_and_writes_once_space_is_freed(
         assert system.wait(job_id, 10) is not None
     finally:
         system.stop()
+
+
+def test_finished_records_past_retention_are_deleted_at_start(store: Store, tmp_path: Path) -> None:
+    from loadmaster.actors.job_record import now_ms
+
+    day = 86_400_000
+    table = job_table(store)
+    table.write(
+        [
+            {
+                "id": "old",
+                "status": "ERROR",
+                "type": "t",
+                "user": "u",
+                "end_datetime": now_ms() - 31 * day,
+            },
+            {
+                "id": "new",
+                "status": "COMPLETE",
+                "type": "t",
+                "user": "u",
+                "end_datetime": now_ms() - day,
+            },
+        ],
+        "insert",
+    )
+    keep = JobSystem(store, Settings(data=tmp_path / "data", job_retention_days=0))
+    keep.start()
+    try:
+        assert keep.get("old") is not None
+    finally:
+        keep.stop()
+    system = JobSystem(store, Settings(data=tmp_path / "data", job_retention_days=30))
+    system.start()
+    try:
+        assert system.get("old") is None
+        assert system.get("new") is not None
+        page, _ = system.search_page(JobFilter(), descending=True, after=None, limit=10)
+        assert [job["id"] for job in page] == ["new"]
+    finally:
+        system.stop()
+
+
+def test_progress_shows_percent_rate_and_time_left(jobs: JobSystem) -> None:
+    step = threading.Event()
+    reported = threading.Event()
+
+    def counted(job: JobContext) -> str:
+        job.progress(processed=0, total=1000)
+        for done in (250, 500):
+            assert step.wait(10)
+            step.clear()
+            job._reported_at = 0.0  # relay every report: the test drives the pace
+            job.progress(processed=done)
+            reported.set()
+        assert step.wait(10)
+        return "counted"
+
+    job_id = jobs.submit(type="test_job", user=EMBEDDED_USER, request={}, run=counted)
+    for _ in range(2):
+        step.set()
+        assert reported.wait(10)
+        reported.clear()
+    record = None
+    while record is None or record.get("processed") != 500:
+        change = jobs.next_change(job_id)
+        record = jobs.get(job_id)
+        if record is not None and record.get("processed") != 500:
+            change.result(timeout=10)
+    assert record["total"] == 1000
+    assert record["percent"] == 50.0
+    assert record["rate"] > 0
+    assert record["eta_seconds"] >= 0
+    step.set()
+    done = jobs.wait(job_id, 10)
+    assert done is not None
+    assert done["percent"] == 100.0
+    assert "rate" not in done
+    assert "eta_seconds" not in done
