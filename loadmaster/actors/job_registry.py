@@ -136,8 +136,7 @@ class JobRegistry(pykka.ThreadingActor):
         change, so a start on a full disk works and the write is retried until it succeeds.
         """
         try:
-            for row in self._table.scan():
-                self._index.put(record_from_stored(row))
+            self._index.load(self._table.scan())
             orphans = [
                 row
                 for status in (JobStatus.CREATED, JobStatus.IN_PROGRESS)
