@@ -402,7 +402,9 @@ class JobRegistry(pykka.ThreadingActor):
         for job_id, position in positions.items():
             record = self._live.get(job_id)
             if record is not None and record.status == JobStatus.CREATED:
-                self._set(msgspec.structs.replace(record, queue_position=position))
+                moved = msgspec.structs.replace(record, queue_position=position)
+                self._live[job_id] = moved  # the index does not change
+                self._on_change(moved)
 
     def _finish(self, done: JobOutcome) -> None:
         job_id = done.job_id

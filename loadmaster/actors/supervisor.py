@@ -52,7 +52,6 @@ class _Job:
 
     __slots__ = (
         "context",
-        "created",
         "key",
         "kind",
         "persisted",
@@ -71,8 +70,7 @@ class _Job:
         self.timeout = timeout
         #: Its record is on disk: only then may it run (its submitter was answered).
         self.persisted = False
-        #: Its record says CREATED (it waits for a slot), with this queue position.
-        self.created = False
+        #: Its queue position while its record says CREATED (it waits for a slot).
         self.position = 0
         self.key: tuple[str, str] | None = None
         self.stop = StopRequest()
@@ -97,7 +95,8 @@ class JobSupervisor(pykka.ThreadingActor):
         self._settings = settings
         self._find_key = find_key
         self._running: dict[str, _Job] = {}
-        #: Jobs waiting for their record to be written, then for a free slot, in submit order.
+        #: Jobs waiting for a free slot (CREATED), in submit order; one with a slot at submit
+        #: is in ``_running`` at once, its actor told to run when its record is on disk.
         self._queued: deque[_Job] = deque()
         #: Job keys of jobs started by this process: (user, key) → job id.
         self._keys: dict[tuple[str, str], str] = {}
@@ -145,8 +144,8 @@ class JobSupervisor(pykka.ThreadingActor):
         )
         job.key = key
         waits = len(self._running) + len(self._queued) >= self._settings.max_running_jobs
-        job.created = waits
-        self._queued.append(job)
+        if waits:
+            self._queued.append(job)
         if key is not None:
             self._keys[key] = job_id
         # HarperDB writes CREATED and at once IN_PROGRESS, and clients only ever see the
@@ -171,13 +170,50 @@ class JobSupervisor(pykka.ThreadingActor):
         job.position = record.queue_position or 0
         # Told before the job can run, so the registry has the record before any progress.
         self._registry.tell(RecordJob(record=record, persisted=start.persisted))
+        if not waits and not self._spawn(job):
+            return
         ref = self.actor_ref
+        actor = job.ref
 
         def persisted(future: "Future[str | None]") -> None:
+            error = future.exception()
+            if error is None and actor is not None:
+                # Straight from the registry's thread: the job starts one hop sooner.
+                with contextlib.suppress(pykka.ActorDeadError):
+                    actor.tell(RunJob())
             with contextlib.suppress(pykka.ActorDeadError):
-                ref.tell(RecordPersisted(job_id=job_id, error=future.exception()))
+                ref.tell(RecordPersisted(job_id=job_id, error=error))
 
         start.persisted.add_done_callback(persisted)
+
+    def _spawn(self, job: _Job) -> bool:
+        """Start a job's actor (it runs once told ``RunJob``) and give it a slot."""
+        job_id = job.context.job_id
+        try:
+            job.ref = JobActor.start(
+                context=job.context,
+                run=job.run,
+                kind=job.kind,
+                stop=job.stop,
+                registry=self._registry,
+                supervisor=self.actor_ref,
+            )
+        except Exception as exc:
+            log.exception("could not start job %s", job_id)
+            self._registry.tell(
+                JobOutcome(
+                    job_id=job_id,
+                    status=JobStatus.ERROR,
+                    message=f"There was an error running {job.kind} job with id {job_id} - {exc}",
+                )
+            )
+            return False
+        self._running[job_id] = job
+        return True
+
+    def _run_timers(self, job: _Job) -> None:
+        if job.timeout is not None:
+            job.timers.append(self._later(job.timeout, JobDeadline(job_id=job.context.job_id)))
 
     def _existing(self, key: tuple[str, str]) -> str | None:
         known = self._keys.get(key)
@@ -185,9 +221,10 @@ class JobSupervisor(pykka.ThreadingActor):
             return known
         return self._find_key(*key)
 
-    def _position_of(self, index: int) -> int:
+    @staticmethod
+    def _position_of(index: int) -> int:
         """Return the queue position of the queued job at ``index`` (1 = next to start)."""
-        return index + 1 - max(0, self._settings.max_running_jobs - len(self._running))
+        return index + 1
 
     def _find_queued(self, job_id: str) -> _Job | None:
         for job in self._queued:
@@ -196,6 +233,19 @@ class JobSupervisor(pykka.ThreadingActor):
         return None
 
     def _persisted(self, job_id: str, error: BaseException | None) -> None:
+        running = self._running.get(job_id)
+        if running is not None:
+            if error is None:
+                self._run_timers(running)
+                return
+            # Its actor was started but never told to run: stop it and free the slot.
+            self._running.pop(job_id)
+            self._forget_key(running)
+            if running.ref is not None:
+                with contextlib.suppress(pykka.ActorDeadError):
+                    running.ref.stop(block=False)
+            self._start_queued()
+            return
         job = self._find_queued(job_id)
         if job is None:
             return
@@ -225,44 +275,20 @@ class JobSupervisor(pykka.ThreadingActor):
         ):
             job = self._queued.popleft()
             started = True
-            job_id = job.context.job_id
-            if job.created:
-                self._registry.tell(JobStarted(job_id=job_id, start_datetime=now_ms()))
-            try:
-                job.ref = JobActor.start(
-                    context=job.context,
-                    run=job.run,
-                    kind=job.kind,
-                    stop=job.stop,
-                    registry=self._registry,
-                    supervisor=self.actor_ref,
-                )
-            except Exception as exc:
-                log.exception("could not start job %s", job_id)
-                self._registry.tell(
-                    JobOutcome(
-                        job_id=job_id,
-                        status=JobStatus.ERROR,
-                        message=f"There was an error running {job.kind} job with id "
-                        f"{job_id} - {exc}",
-                    )
-                )
-                continue
-            self._running[job_id] = job
-            if job.timeout is not None:
-                job.timers.append(self._later(job.timeout, JobDeadline(job_id=job_id)))
-            job.ref.tell(RunJob())
+            self._registry.tell(JobStarted(job_id=job.context.job_id, start_datetime=now_ms()))
+            if self._spawn(job) and job.ref is not None:
+                self._run_timers(job)
+                job.ref.tell(RunJob())
         if started:
             self._update_positions()
 
     def _update_positions(self) -> None:
         positions: dict[str, int] = {}
         for index, job in enumerate(self._queued):
-            if job.created:
-                position = self._position_of(index)
-                if position != job.position:
-                    job.position = position
-                    positions[job.context.job_id] = position
+            position = self._position_of(index)
+            if position != job.position:
+                job.position = position
+                positions[job.context.job_id] = position
         if positions:
             self._registry.tell(QueuePositions(positions=positions))
 
