@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import pykka
 
-from loadmaster.actors.encodable import encodable
+from loadmaster.actors import job_queries
 from loadmaster.actors.job_index import JobIndex
 from loadmaster.actors.job_record import (
     JobRecord,
-    get_job_view,
     interrupted_message,
     job_table,
     now_ms,
     record_from_stored,
-    search_view,
 )
 from loadmaster.actors.messages import (
     AwaitReady,
@@ -42,8 +40,8 @@ from loadmaster.actors.messages import (
     SearchJobs,
 )
 from loadmaster.actors.progress import Pace
+from loadmaster.actors.record_writer import RecordWriter, environmental, reason
 from loadmaster.actors.timers import Timer, call_later
-from loadmaster.errors import LoadmasterError, StorageError
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store
 
@@ -67,19 +65,7 @@ RETRY_MAX = 5.0
 #: Finished records past retention are deleted this often (and at start), this many at once.
 PURGE_INTERVAL = 3600.0
 PURGE_CHUNK = 10_000
-_DAY_MS = 86_400_000
 COUNTERS = frozenset({"processed", "total", "bytes_read", "bytes_total"})
-
-
-def _environmental(exc: BaseException) -> bool:
-    """Tell a failure of the disk (every record fails alike) from one of a record."""
-    return isinstance(exc, OSError | StorageError)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, LoadmasterError):
-        return exc.message
-    return str(exc) or type(exc).__name__
 
 
 class JobRegistry(pykka.ThreadingActor):
@@ -115,16 +101,14 @@ class JobRegistry(pykka.ThreadingActor):
         self._paces: dict[str, Pace] = {}
         self._purge_timer: Timer | None = None
         self._table = job_table(store)
+        self._writer = RecordWriter(self._table)
         self._live = live
         self._written_at: dict[str, float] = {}
-        #: The attributes each record has on disk, so that one that became unset is cleared.
-        self._stored_keys: dict[str, frozenset[str]] = {}
         self._dirty: dict[str, None] = {}
         #: Submitters waiting for a new record to be on disk.
         self._acks: dict[str, Future[str | None]] = {}
         #: Finished records, dropped from ``live`` once written.
         self._finished: set[str] = set()
-        self._scrubbed: set[str] = set()
         self._dirty_since = 0.0
         self._retry: Timer | None = None
         self._retry_delay = RETRY_MIN
@@ -198,7 +182,7 @@ class JobRegistry(pykka.ThreadingActor):
                 self._finish(message)
             case SearchJobs(from_ms=from_ms, to_ms=to_ms):
                 self._flush()
-                return self._search(from_ms, to_ms)
+                return job_queries.by_start_date(self._table, self._live, from_ms, to_ms)
             case RecordJob(record=record, persisted=persisted):
                 self._publish(record)
                 self._acks[record.id] = persisted
@@ -209,7 +193,7 @@ class JobRegistry(pykka.ThreadingActor):
             case QueuePositions(positions=positions):
                 self._positions(positions)
             case SearchJobPage():
-                return self._page(message)
+                return job_queries.page(self._index, self._table, self._live, message)
             case DeleteJobRecord(job_id=job_id):
                 return self._delete(job_id)
             case JobNotified(job_id=job_id, notify=notify):
@@ -228,7 +212,7 @@ class JobRegistry(pykka.ThreadingActor):
         job_id = record.id
         self._set(record)
         if stored is not None:
-            self._stored_keys[job_id] = frozenset(k for k, v in stored.items() if v is not None)
+            self._writer.stored(job_id, stored)
         if not self._dirty:
             self._dirty_since = time.monotonic()
         self._dirty[job_id] = None
@@ -244,13 +228,6 @@ class JobRegistry(pykka.ThreadingActor):
 
     # ------------------------------------------------------------------ writing
 
-    def _row(self, job_id: str) -> dict[str, Any]:
-        record = self._live[job_id]
-        row = {k: v for k, v in msgspec.structs.asdict(record).items() if v is not None}
-        for key in self._stored_keys.get(job_id, ()):
-            row.setdefault(key, None)
-        return row
-
     def _flush(self, *, retry: bool = True) -> None:
         """Write every dirty record; acknowledge, drop finished ones and notify; never raise."""
         if not self._dirty:
@@ -258,7 +235,7 @@ class JobRegistry(pykka.ThreadingActor):
         ids = list(self._dirty)
         self._dirty = {}
         try:
-            failed = self._write(ids)
+            failed = self._writer.write([self._live[job_id] for job_id in ids])
         except Exception as bug:  # a bug here must not stop the registry either
             log.exception("job registry could not write %d record(s)", len(ids))
             failed = dict.fromkeys(ids, bug)
@@ -272,10 +249,9 @@ class JobRegistry(pykka.ThreadingActor):
                 ack.set_result(None)
             if job_id in self._finished:
                 self._finished.discard(job_id)
-                self._scrubbed.discard(job_id)
                 self._live.pop(job_id, None)
                 self._written_at.pop(job_id, None)
-                self._stored_keys.pop(job_id, None)
+                self._writer.forget(job_id)
                 self._paces.pop(job_id, None)
         for job_id, error in failed.items():
             self._failed(job_id, error)
@@ -284,47 +260,14 @@ class JobRegistry(pykka.ThreadingActor):
         elif not failed:
             self._retry_delay = RETRY_MIN
 
-    def _write(self, ids: list[str]) -> dict[str, BaseException]:
-        """Write records in one transaction; on failure, one by one; return the failures."""
-        rows = [self._row(job_id) for job_id in ids]
-        try:
-            self._table.write(rows, "upsert")
-        except Exception as exc:  # noqa: BLE001 - any failure: find which records it was
-            log.warning("writing %d job record(s) failed: %s", len(rows), exc)
-            if len(rows) == 1:
-                return {ids[0]: exc}
-            first = exc
-        else:
-            self._remember(rows)
-            return {}
-        failed: dict[str, BaseException] = {}
-        for index, (job_id, row) in enumerate(zip(ids, rows, strict=True)):
-            try:
-                self._table.write([row], "upsert")
-            except Exception as exc:  # noqa: BLE001 - kept dirty, retried, and logged above
-                failed[job_id] = exc
-                if _environmental(exc):
-                    # The disk, not this record: the others would fail the same way.
-                    failed.update(dict.fromkeys(ids[index + 1 :], exc))
-                    break
-            else:
-                self._remember([row])
-        if not failed:  # the batch failed, each record alone went through
-            log.warning("job records written one by one after: %s", first)
-        return failed
-
-    def _remember(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self._stored_keys[row["id"]] = frozenset(k for k, v in row.items() if v is not None)
-
     def _failed(self, job_id: str, exc: BaseException) -> None:
         """Keep a record that could not be written dirty; fail a new job's submit."""
         record = self._live.get(job_id)
         if record is None:
             return
-        if not _environmental(exc):
+        if not environmental(exc):
             # The record itself cannot be stored: keep only what is known to encode.
-            record = self._scrub(record)
+            record = self._writer.scrub(record)
         ack = self._acks.pop(job_id, None)
         if ack is not None:
             # Its submitter is told it failed, so the job never runs: say so on the record.
@@ -333,7 +276,7 @@ class JobRegistry(pykka.ThreadingActor):
                 record,
                 status=JobStatus.ERROR.value,
                 message=f"There was an error running {record.type} job with id {job_id}"
-                f" - {_reason(exc)}",
+                f" - {reason(exc)}",
                 end_datetime=now_ms(),
                 request=None,
             )
@@ -341,19 +284,6 @@ class JobRegistry(pykka.ThreadingActor):
             self._ended(job_id)
             return
         self._publish(record)
-
-    def _scrub(self, record: JobRecord) -> JobRecord:
-        if record.id in self._scrubbed:
-            log.error("job record %s cannot be stored; keeping its bare fields", record.id)
-            message = record.message if isinstance(record.message, str) else None
-            return msgspec.structs.replace(record, result=None, request=None, message=message)
-        self._scrubbed.add(record.id)
-        return msgspec.structs.replace(
-            record,
-            result=encodable(record.result),
-            request=None,
-            message=encodable(record.message),
-        )
 
     def _schedule_retry(self) -> None:
         if self._retry is not None:
@@ -457,37 +387,6 @@ class JobRegistry(pykka.ThreadingActor):
         """Note that a job's live record is final: it is dropped once written."""
         self._finished.add(job_id)
 
-    def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
-        rows = self._table.search(
-            [
-                Condition(attribute="start_datetime", type="greater_than", value=from_ms),
-                Condition(attribute="start_datetime", type="less_than", value=to_ms),
-            ],
-            sort=[("start_datetime", False)],
-        )
-        live = self._live
-        return [search_view(live.get(r["id"]) or record_from_stored(r)) for r in rows]
-
-    # ------------------------------------------------------------------ job control
-
-    def _page(self, ask: SearchJobPage) -> tuple[list[dict[str, Any]], Any]:
-        ids, after = self._index.page(
-            ask.wanted, descending=ask.descending, after=ask.after, limit=ask.limit
-        )
-        live = self._live
-        missing = [job_id for job_id in ids if job_id not in live]
-        stored = {row["id"]: row for row in self._table.get(missing)} if missing else {}
-        views = []
-        for job_id in ids:
-            record = live.get(job_id)
-            if record is None:
-                row = stored.get(job_id)
-                if row is None:
-                    continue
-                record = record_from_stored(row)
-            views.append(get_job_view(record))
-        return views, after
-
     def _delete(self, job_id: str) -> str:
         record = self._live.get(job_id)
         if record is not None and record.status not in FINISHED:
@@ -499,7 +398,7 @@ class JobRegistry(pykka.ThreadingActor):
             self._live.pop(job_id, None)
         deleted = self._table.delete([job_id])
         self._index.remove(job_id)
-        self._stored_keys.pop(job_id, None)
+        self._writer.forget(job_id)
         return "deleted" if deleted or record is not None else "missing"
 
     def _purge(self) -> None:
@@ -513,9 +412,8 @@ class JobRegistry(pykka.ThreadingActor):
                 ref.tell(Purge())
 
         self._purge_timer = call_later(PURGE_INTERVAL, tell)
-        cutoff = now_ms() - int(self._retention_days * _DAY_MS)
         try:
-            old = [i for i in self._table.ids_before("end_datetime", cutoff) if i not in self._live]
+            old = job_queries.expired(self._table, self._live, self._retention_days, now_ms())
             for start in range(0, len(old), PURGE_CHUNK):
                 chunk = old[start : start + PURGE_CHUNK]
                 self._table.delete(chunk)
