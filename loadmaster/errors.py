@@ -6,6 +6,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
 
     LoadmasterError (500)
     ├── InvalidRequestError (400)      bad body, field or value
+    │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
     │   └── MalformedBodyError         the body is JSON but not an object
     ├── AuthenticationError (401)      no, wrong or inactive credentials
@@ -44,6 +45,23 @@ class InvalidRequestError(LoadmasterError):
     """Raised when a request body, field or value is not acceptable."""
 
     status_code = 400
+
+
+class RolePermissionsError(InvalidRequestError):
+    """Raised when a role's permission JSON is invalid; the body lists every problem."""
+
+    def __init__(self, message: str, main: list[str], tables: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.main_permissions = main
+        self.schema_permissions = tables
+
+    def body(self) -> dict[str, Any]:
+        """Return the error plus ``main_permissions`` and ``schema_permissions``."""
+        return {
+            "error": self.message,
+            "main_permissions": self.main_permissions,
+            "schema_permissions": self.schema_permissions,
+        }
 
 
 class InvalidJSONError(InvalidRequestError):

@@ -11,7 +11,7 @@ from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
-from loadmaster.operations.context import Context
+from loadmaster.operations.handler_context import Context
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.jobs.dates import to_iso_utc
+from loadmaster.formats import to_iso_utc
 from loadmaster.models import FINISHED
 from loadmaster.storage import Store, Table
 

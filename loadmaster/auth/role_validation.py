@@ -8,7 +8,8 @@ Problems are gathered, not raised one by one: those about the role as a whole go
 import re
 from typing import Any
 
-from loadmaster.errors import InvalidRequestError
+from loadmaster.errors import RolePermissionsError
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Store
 
 ROLE_PERMS_ERROR = "Errors in the role permissions JSON provided"
@@ -20,24 +21,6 @@ _TABLE_KEYS = frozenset({"attribute_permissions", *CRUD})
 _ATTRIBUTE_KEYS = frozenset({"attribute_name", *ATTRIBUTE_CRU, "delete"})
 #: validate.js ``format: '[\w\-\_]+'`` (anchored, as validate.js anchors it).
 _NAME = re.compile(r"[\w\-]+", re.ASCII)
-_SYSTEM = "system"
-
-
-class RolePermissionsError(InvalidRequestError):
-    """Raised when a role's permission JSON is invalid; the body lists every problem."""
-
-    def __init__(self, main: list[str], tables: dict[str, list[str]]) -> None:
-        super().__init__(ROLE_PERMS_ERROR)
-        self.main_permissions = main
-        self.schema_permissions = tables
-
-    def body(self) -> dict[str, Any]:
-        """Return the error plus ``main_permissions`` and ``schema_permissions``."""
-        return {
-            "error": self.message,
-            "main_permissions": self.main_permissions,
-            "schema_permissions": self.schema_permissions,
-        }
 
 
 class _Problems:
@@ -53,7 +36,7 @@ class _Problems:
 
     def raise_any(self) -> None:
         if self.main or self.tables:
-            raise RolePermissionsError(self.main, self.tables)
+            raise RolePermissionsError(ROLE_PERMS_ERROR, self.main, self.tables)
 
 
 def _bad_name(value: Any) -> bool:
@@ -110,7 +93,7 @@ def _check_permission(store: Store, permission: dict[str, Any], problems: _Probl
 
 def _database_exists(store: Store, db: str) -> bool:
     # Roles never grant the system database: its tables are loadmaster's own.
-    return bool(db) and db != _SYSTEM and store.has_database(db)
+    return bool(db) and db != SYSTEM_DATABASE and store.has_database(db)
 
 
 def _check_structure_user(store: Store, value: Any, problems: _Problems) -> None:

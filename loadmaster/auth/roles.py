@@ -3,9 +3,9 @@
 from typing import Any
 
 from loadmaster.models import Role
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Store, Table
 
-SYSTEM = "system"
 ROLE_TABLE = "hdb_role"
 CREATED = "__createdtime__"
 UPDATED = "__updatedtime__"
@@ -20,7 +20,7 @@ class RoleRecords:
     @property
     def table(self) -> Table:
         """Return the ``system.hdb_role`` table."""
-        return self._store.table(SYSTEM, ROLE_TABLE)
+        return self._store.table(SYSTEM_DATABASE, ROLE_TABLE)
 
     def get(self, role_id: Any) -> dict[str, Any] | None:
         """Return a role record by id, or None."""

@@ -18,11 +18,12 @@ from typing import Any
 import msgspec
 
 from loadmaster.auth.passwords import generate_password, hash_password, verify_password
-from loadmaster.auth.roles import ROLE_TABLE, SYSTEM, RoleRecords
+from loadmaster.auth.roles import ROLE_TABLE, RoleRecords
 from loadmaster.auth.throttle import LoginThrottle
 from loadmaster.auth.tokens import INVALID_TOKEN, TokenSigner, load_or_create_key, token_digest
 from loadmaster.errors import AuthenticationError, NotFoundError
 from loadmaster.models import SUPER_ROLE, User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Store, Table
 
 USER_TABLE = "hdb_user"
@@ -78,7 +79,7 @@ class UserStore:
         self._signer = TokenSigner(load_or_create_key(data_dir))
         for table, key in ((ROLE_TABLE, "id"), (USER_TABLE, "username")):
             if table not in self._names():
-                self.store.create_table(SYSTEM, table, key)
+                self.store.create_table(SYSTEM_DATABASE, table, key)
         if self.user_table.record_count():
             return None
         self.roles.table.write([msgspec.to_builtins(SUPER_ROLE)], "upsert")
@@ -93,14 +94,14 @@ class UserStore:
         return generated
 
     def _names(self) -> list[str]:
-        if not self.store.has_database(SYSTEM):
+        if not self.store.has_database(SYSTEM_DATABASE):
             return []
-        return self.store.table_names(SYSTEM)
+        return self.store.table_names(SYSTEM_DATABASE)
 
     @property
     def user_table(self) -> Table:
         """Return the ``system.hdb_user`` table."""
-        return self.store.table(SYSTEM, USER_TABLE)
+        return self.store.table(SYSTEM_DATABASE, USER_TABLE)
 
     @property
     def tokens(self) -> TokenSigner:

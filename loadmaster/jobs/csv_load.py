@@ -5,16 +5,23 @@ Other sources (URL, S3) feed :func:`load_csv_chunks` with their own byte chunks.
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal
+from typing import Any
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
-from loadmaster.jobs.casting import coerce_typed
+from loadmaster.formats import (
+    CsvStream,
+    check_column_names,
+    coerce_typed,
+    column_types,
+    decompressed,
+    parse_csv_text,
+    utf8_chunks,
+)
+from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csvparse import CsvStream, check_column_names, parse_csv_text
-from loadmaster.storage import Table
+from loadmaster.names import Action
 
-Action = Literal["insert", "update", "upsert"]
 #: Rows per write transaction for streamed loads.
 BATCH_ROWS = 20_000
 #: Bytes per read from a file.
@@ -31,13 +38,6 @@ def loaded_message(written: int, total: int) -> str:
     return f"successfully loaded {written} of {total} records"
 
 
-def typed_coercer(table: Table) -> dict[str, str]:
-    """Return attribute → declared type for a schema-defined table's typed attributes."""
-    if not table.schema_defined:
-        return {}
-    return {a.name: a.type for a in table.attributes() if a.type not in (None, "Any")}
-
-
 def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
     """Coerce cells of typed attributes in place (``Invalid value for attribute ...``)."""
     for record in records:
@@ -50,7 +50,7 @@ def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Ac
     """Run csv_data_load: parse the whole text, then write it in one transaction."""
     target = job.store.table(db, table)
     header, records = parse_csv_text(
-        data, keep_parsed_extra=True, json_cells=False, column_types=typed_coercer(target)
+        data, keep_parsed_extra=True, json_cells=False, column_types=column_types(target)
     )
     if not records:
         return "No records parsed from csv file."
@@ -95,14 +95,22 @@ def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
         handle.close()
 
 
-def load_csv_file(job: JobContext, path: str, *, db: str, table: str, action: Action) -> str:
+def load_csv_file(
+    job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
+) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
     try:
         size: int | None = os.stat(path).st_size
     except OSError:
         size = None  # file_chunks() words the failure as Node does
     return load_csv_chunks(
-        job, file_chunks(path, job), db=db, table=table, action=action, size_hint=size
+        job,
+        file_chunks(path, job),
+        db=db,
+        table=table,
+        action=action,
+        size_hint=size,
+        encoding=encoding,
     )
 
 
@@ -114,8 +122,12 @@ def load_csv_chunks(
     table: str,
     action: Action,
     size_hint: int | None = None,
+    encoding: str = "utf-8",
 ) -> str:
     """Stream CSV bytes into a table in batches; report progress; return the final message.
+
+    The source may be gzip or zstd (told by its magic bytes; ``size_hint`` is then the
+    compressed size) and in any accepted ``encoding``.
 
     Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are parsed
     by a worker process (see :mod:`parse_worker`) while this thread commits: its start-up,
@@ -123,6 +135,7 @@ def load_csv_chunks(
     The header is checked before anything is written. A failure after some batches were
     committed names how many records were loaded, so the client knows what is in the table.
     """
+    chunks = utf8_chunks(decompressed(chunks), encoding)
     threshold = job.settings.parallel_load_min_bytes
     # A role that limits attributes gets the in-process path: its records are checked per
     # batch there, and the worker sends no records to check.
@@ -131,12 +144,10 @@ def load_csv_chunks(
         and (size_hint is None or size_hint >= threshold)
         and table_rules(job.user, job.store.table(db, table)) is None
     ):
-        from loadmaster.jobs import parallel_load
-
         return run_load(
             job, parallel_load.commit_batches(job, chunks, db=db, table=table, action=action)
         )
-    types = typed_coercer(job.store.table(db, table))
+    types = column_types(job.store.table(db, table))
     stream = CsvStream(chunks, keep_parsed_extra=False, json_cells=True, column_types=types)
     # Every row shares the header, so checking it before the first write is enough.
     return run_load(
@@ -169,7 +180,7 @@ def commit_records(
     still need coercing (CSV streams already typed the raw text).
     """
     target = job.store.table(db, table)
-    types = typed_coercer(target) if coerce else {}
+    types = column_types(target) if coerce else {}
     for batch in batches:
         check(batch)
         check_records_write(job.user, target, batch, action)

@@ -3,8 +3,8 @@
 from itertools import islice
 
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats import parse_js_date
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.dates import parse_js_date
 
 CHUNK = 10_000
 CREATED = "__createdtime__"

@@ -9,19 +9,39 @@ from typing import Any, NamedTuple
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats import gzip_chunks, iter_csv, iter_json_array, iter_ndjson
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.writers import iter_csv, iter_json_array
-from loadmaster.operations import data, schema as s
-from loadmaster.operations.checks import attributes_list, table_of
+from loadmaster.names import database_of
+from loadmaster.query import (
+    Search,
+    condition_search,
+    id_search,
+    matches,
+    table_at,
+    value_search,
+)
 from loadmaster.storage import Table
 
-FORMATS = ("json", "csv")
-SEARCH_OPERATIONS: dict[str, type[s.TableOp]] = {
-    "search_by_value": s.SearchByValue,
-    "search_by_hash": s.SearchByHash,
-    "search_by_conditions": s.SearchByConditions,
-}
+FORMATS = ("json", "csv", "ndjson")
+#: How an export may be compressed (loadmaster's addition): the name, and the suffix added.
+COMPRESSIONS = {"gzip": ".gz"}
+SEARCH_OPERATIONS = ("search_by_value", "search_by_hash", "search_by_conditions")
 _ALLOWED = "search_by_value, search_by_hash, sql, search_by_conditions"
+
+
+class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """What an export job is asked: the format, the search, and where to write (checked
+    inside the job, as HarperDB does)."""
+
+    format: Any = None
+    search_operation: Any = None
+    #: export_local: the directory and the file name (without its suffix).
+    path: Any = None
+    filename: Any = None
+    #: export_to_s3: the bucket, key and credentials.
+    s3: Any = None
+    #: None, or ``gzip`` (checked when the job is submitted: :func:`check_compress`).
+    compress: str | None = None
 
 
 def check_format(value: Any) -> str:
@@ -33,8 +53,20 @@ def check_format(value: Any) -> str:
     return str(value)
 
 
-def parse_search(value: Any) -> s.TableOp:
-    """Check an export's ``search_operation`` and turn it into its search operation."""
+def check_compress(value: Any) -> str | None:
+    """Check an export's ``compress`` field (loadmaster's addition): absent, or ``gzip``."""
+    if value is None or value in COMPRESSIONS:
+        return value  # type: ignore[no-any-return]
+    raise InvalidRequestError(f"'compress' must be one of [{', '.join(COMPRESSIONS)}]")
+
+
+def file_suffix(fmt: str, compress: str | None) -> str:
+    """Return the suffix of an export's file or key: ``.csv``, ``.ndjson.gz``, ..."""
+    return f".{fmt}{COMPRESSIONS[compress] if compress is not None else ''}"
+
+
+def parse_search(value: Any) -> dict[str, Any]:
+    """Check an export's ``search_operation``; return it (its fields are checked on use)."""
     if value is None:
         raise InvalidRequestError("Cannot read properties of undefined (reading 'operation')")
     if not isinstance(value, dict):
@@ -51,19 +83,37 @@ def parse_search(value: Any) -> s.TableOp:
         raise InvalidRequestError(
             f"searchOperation.operation must be one of the following values: {_ALLOWED}"
         )
-    try:
-        search: s.TableOp = msgspec.convert(value, SEARCH_OPERATIONS[name], strict=False)
-    except msgspec.ValidationError as exc:
-        raise InvalidRequestError(f"search_operation: {exc}") from exc
-    return search
+    return value
 
 
-def _export_attributes(search: s.TableOp, table: Table) -> list[str]:
-    attributes = attributes_list(getattr(search, "get_attributes", None))
-    if attributes == ["*"]:
+def _export_attributes(search: Search, table: Table) -> list[str]:
+    if search.attributes == ["*"]:
         # HarperDB's exports list every attribute sorted by name (spec §12.1).
         return sorted(table.attribute_names())
-    return attributes
+    return search.attributes
+
+
+def _checked(fields: Mapping[str, Any]) -> Search:
+    get = fields.get
+    if fields["operation"] == "search_by_value":
+        return value_search(
+            search_attribute=get("search_attribute"),
+            search_value=get("search_value"),
+            get_attributes=get("get_attributes"),
+            offset=get("offset"),
+            limit=get("limit"),
+        )
+    if fields["operation"] == "search_by_conditions":
+        return condition_search(
+            conditions=get("conditions"),
+            operator=get("operator", "and"),
+            get_attributes=get("get_attributes"),
+            offset=get("offset"),
+            limit=get("limit"),
+            sort=get("sort"),
+        )
+    ids = get("ids") if get("ids") is not None else get("hash_values")
+    return id_search(ids=ids, get_attributes=get("get_attributes"), field="hash_values")
 
 
 class Found(NamedTuple):
@@ -75,26 +125,19 @@ class Found(NamedTuple):
     project: Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
-def search_records(job: JobContext, search: s.TableOp) -> Found:
-    """Run a search as the job's caller; return what it found."""
-    table = table_of(search, job.store)
+def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
+    """Run a search (as :func:`parse_search` returned it) as the job's caller."""
+    db = database_of(fields.get("database"), fields.get("schema"))
+    table = table_at(job.store, db, fields.get("table"))
+    search = _checked(fields)
     columns = _export_attributes(search, table)
     project = table.projector(columns)  # also refuses unknown attributes before any output
-    if isinstance(search, s.SearchByValue):
-        found: Iterator[Any] = data.value_matches(search, table)
-    elif isinstance(search, s.SearchByConditions):
-        found = data.condition_matches(search, table)
-    else:
-        assert isinstance(search, s.SearchByHash)  # noqa: S101 - parse_search allows only these
-        ids = search.ids if search.ids is not None else search.hash_values
-        if not isinstance(ids, list):
-            raise InvalidRequestError("'hash_values' must be an array")
-        found = iter(table.get(ids))
-    return Found(found, columns, project)
+    return Found(matches(search, table), columns, project)
 
 
-def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
-    """Encode records as a compact JSON array or CSV, counting them as progress.
+def encode(fmt: str, found: Found, job: JobContext, compress: str | None = None) -> Iterator[bytes]:
+    """Encode records as a compact JSON array, NDJSON or CSV, counting them as progress;
+    gzip the stream when asked.
 
     JSON needs each record shaped to the columns; the CSV writer reads the columns from whole
     records itself (missing ones are empty cells), so it skips building those dicts.
@@ -109,8 +152,12 @@ def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
         job.progress(processed=done)
 
     if fmt == "json":
-        return iter_json_array(map(found.project, counted()))
-    return iter_csv(counted(), columns=found.columns, chunk_records=5000)
+        chunks = iter_json_array(map(found.project, counted()))
+    elif fmt == "ndjson":
+        chunks = iter_ndjson(map(found.project, counted()))
+    else:
+        chunks = iter_csv(counted(), columns=found.columns, chunk_records=5000)
+    return gzip_chunks(chunks) if compress == "gzip" else chunks
 
 
 def node_error(exc: OSError, syscall: str, path: str) -> str:
@@ -121,7 +168,7 @@ def node_error(exc: OSError, syscall: str, path: str) -> str:
     return f"{code}: {description}, {syscall} '{path}'"
 
 
-def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
+def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
     """Write a search result to ``<path>/<filename or now>.<format>`` on the server."""
     fmt = check_format(op.format)
     if op.path is None or op.path == "":
@@ -135,12 +182,12 @@ def export_local(job: JobContext, op: s.ExportLocal) -> dict[str, str]:
             f"path '{directory}' is not a directory, please supply a valid folder path"
         )
     name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
-    target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
+    target = os.path.join(directory.rstrip("/") or "/", name + file_suffix(fmt, op.compress))
     found = search_records(job, search)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
     try:
         with open(partial, "wb") as out:
-            for chunk in encode(fmt, found, job):
+            for chunk in encode(fmt, found, job, op.compress):
                 out.write(chunk)
         os.replace(partial, target)
     except OSError as exc:

@@ -13,11 +13,10 @@ from typing import IO
 
 import msgspec
 
-import loadmaster
 from loadmaster.errors import LoadmasterError
+from loadmaster.formats import column_types
 from loadmaster.jobs import parse_worker
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csv_load import typed_coercer
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import StaleLayoutError, Table
 
@@ -29,7 +28,8 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 15000
 _POLL = 0.25
 _TIMESTAMPS = ("__createdtime__", "__updatedtime__")
-_PACKAGE_ROOT = str(Path(loadmaster.__file__).resolve().parent.parent)
+# The worker must import this very loadmaster, wherever it is run from.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class WorkerError(LoadmasterError):
@@ -110,7 +110,7 @@ def commit_batches(
         layout=target.layout(),
         action=action,
         batch_rows=BATCH_ROWS,
-        column_types=typed_coercer(target),
+        column_types=column_types(target),
     )
     process = _start_worker()
     inbox, outbox = process.stdout, process.stdin

@@ -19,7 +19,7 @@ from typing import IO, Any
 import msgspec
 
 from loadmaster.errors import LoadmasterError
-from loadmaster.jobs.csvparse import CsvStream, check_column_names
+from loadmaster.formats import CsvStream, check_column_names
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import PreparedBatch, TableLayout, prepare_inserts
 

@@ -1,30 +1,27 @@
 """Records: insert, update, upsert, delete, and the NoSQL searches."""
 
-from collections.abc import Callable, Iterator, Mapping
-from itertools import islice
 from typing import Any
 
-from loadmaster.auth.permissions import readable_attributes
 from loadmaster.errors import InvalidRequestError
 from loadmaster.jobs.delete_before import deleted_message
-from loadmaster.models import User
+from loadmaster.names import Action
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import (
-    attributes_list,
-    non_negative_int,
+from loadmaster.operations.access import delete_access, read_access, write_access
+from loadmaster.operations.checks import table_of
+from loadmaster.operations.handler_context import Context
+from loadmaster.operations.table import operation
+from loadmaster.query import (
+    condition_search,
+    id_search,
     records_list,
-    require,
-    table_of,
+    results,
+    value_search,
 )
-from loadmaster.operations.context import Context
-from loadmaster.operations.registry import operation
-from loadmaster.storage import Condition, ConditionGroup, Table
-from loadmaster.storage.conditions import CONDITION_TYPES
 
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
 
 
-def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: s.Action) -> Any:
+def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> Any:
     table = table_of(op, ctx.store, status=400)
     records = records_list(op.records)
     try:
@@ -35,7 +32,7 @@ def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: s.Action) -
         raise
 
 
-@operation(s.Insert)
+@operation(s.Insert, access=write_access("insert"))
 def insert(op: s.Insert, ctx: Context) -> dict[str, Any]:
     """Insert records; records whose primary key exists are skipped."""
     result = _write(op, ctx, "insert")
@@ -47,7 +44,7 @@ def insert(op: s.Insert, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Update)
+@operation(s.Update, access=write_access("update"))
 def update(op: s.Update, ctx: Context) -> dict[str, Any]:
     """Merge records into existing ones; missing primary keys are skipped."""
     result = _write(op, ctx, "update")
@@ -59,7 +56,7 @@ def update(op: s.Update, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Upsert)
+@operation(s.Upsert, access=write_access("upsert"))
 def upsert(op: s.Upsert, ctx: Context) -> dict[str, Any]:
     """Insert new records and merge existing ones."""
     result = _write(op, ctx, "upsert")
@@ -69,7 +66,7 @@ def upsert(op: s.Upsert, ctx: Context) -> dict[str, Any]:
     }
 
 
-@operation(s.Delete)
+@operation(s.Delete, access=delete_access())
 def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
     """Delete records by primary key; HarperDB lists unknown ids as deleted too."""
     ids = op.ids if op.ids is not None else op.hash_values
@@ -88,141 +85,46 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
 
 def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[dict[str, Any]]:
     ids = op.ids if op.ids is not None else op.hash_values
-    if ids is None:
-        raise InvalidRequestError(f"'{field}' is required")
-    if not isinstance(ids, list):
-        raise InvalidRequestError(f"'{field}' must be an array")
-    table = table_of(op, ctx.store)
-    project = table.projector(
-        readable_attributes(ctx.user, table, attributes_list(op.get_attributes))
-    )
-    return [project(r) for r in table.get(ids)]
+    search = id_search(ids=ids, get_attributes=op.get_attributes, field=field)
+    return list(results(search, table_of(op, ctx.store), ctx.user))
 
 
-@operation(s.SearchById)
+@operation(s.SearchById, access=read_access())
 def search_by_id(op: s.SearchById, ctx: Context) -> list[dict[str, Any]]:
     """Read records by primary key."""
     return _by_id(op, ctx, "ids")
 
 
-@operation(s.SearchByHash)
+@operation(s.SearchByHash, access=read_access())
 def search_by_hash(op: s.SearchByHash, ctx: Context) -> list[dict[str, Any]]:
     """Read records by primary key (the older name)."""
     return _by_id(op, ctx, "hash_values")
 
 
-def _page(records: Iterator[dict[str, Any]], offset: int | None, limit: int | None) -> Any:
-    start = offset or 0
-    return islice(records, start, None if limit is None else start + limit)
-
-
-def _projector(
-    op: s.SearchByValue | s.SearchByConditions, table: Table, user: User | None
-) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """Shape records for ``get_attributes``; with ``user``, ``*`` is narrowed to what that
-    user's role may read."""
-    attributes = attributes_list(op.get_attributes)
-    if user is not None:
-        attributes = readable_attributes(user, table, attributes)
-    return table.projector(attributes)
-
-
-def value_matches(op: s.SearchByValue, table: Table) -> Iterator[dict[str, Any]]:
-    """Run a search_by_value and return the whole matching records, streamed."""
-    attribute = require(op.search_attribute, "search_attribute")
-    if op.search_value is None:
-        raise InvalidRequestError("'search_value' is required")
-    found = table.search_value(str(attribute), op.search_value)
-    paged: Iterator[dict[str, Any]] = _page(
-        found, non_negative_int(op.offset, "offset"), non_negative_int(op.limit, "limit")
-    )
-    return paged
-
-
-def value_search(
-    op: s.SearchByValue, table: Table, user: User | None = None
-) -> Iterator[dict[str, Any]]:
-    """Run a search_by_value and return projected records, streamed."""
-    project = _projector(op, table, user)
-    return map(project, value_matches(op, table))
-
-
-@operation(s.SearchByValue)
+@operation(s.SearchByValue, access=read_access())
 def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
     """Read records whose attribute matches a value (``*`` wildcards)."""
-    return list(value_search(op, table_of(op, ctx.store), ctx.user))
-
-
-def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
-    """Turn HarperDB's ``conditions`` array (possibly nested) into storage conditions."""
-    if not isinstance(value, list):
-        raise InvalidRequestError("'conditions' must be an array")
-    parsed: list[Condition | ConditionGroup] = []
-    for item in value:
-        if not isinstance(item, dict):
-            raise InvalidRequestError("each condition must be an object")
-        if "conditions" in item:
-            operator = _operator(item.get("operator", "and"))
-            parsed.append(
-                ConditionGroup(operator=operator, conditions=parse_conditions(item["conditions"]))
-            )
-            continue
-        attribute = item.get("search_attribute")
-        if not isinstance(attribute, str) or attribute == "":
-            raise InvalidRequestError("'search_attribute' is required")
-        kind = item.get("search_type")
-        if kind not in CONDITION_TYPES:
-            raise InvalidRequestError(
-                f"'search_type' must be one of [{', '.join(sorted(CONDITION_TYPES))}]"
-            )
-        if "search_value" not in item:
-            raise InvalidRequestError("'search_value' is required")
-        search_value = item["search_value"]
-        if kind == "between" and not (isinstance(search_value, list) and len(search_value) == 2):
-            raise InvalidRequestError("'search_value' must be an array of two values for between")
-        parsed.append(Condition(attribute=attribute, type=kind, value=search_value))
-    return parsed
-
-
-def _operator(value: Any) -> Any:
-    if not isinstance(value, str) or value.lower() not in ("and", "or"):
-        raise InvalidRequestError("'operator' must be one of [and, or]")
-    return value.lower()
-
-
-def _sort(value: Any) -> list[tuple[str, bool]] | None:
-    if value is None:
-        return None
-    keys: list[tuple[str, bool]] = []
-    while value is not None:
-        if not isinstance(value, dict) or not isinstance(value.get("attribute"), str):
-            raise InvalidRequestError("'sort' must be an object with an 'attribute'")
-        keys.append((value["attribute"], bool(value.get("descending", False))))
-        value = value.get("next")
-    return keys
-
-
-def condition_matches(op: s.SearchByConditions, table: Table) -> Iterator[dict[str, Any]]:
-    """Run a search_by_conditions and return the whole matching records (streamed unsorted)."""
-    conditions = parse_conditions(require(op.conditions, "conditions"))
-    return table.search(
-        conditions,
-        _operator(op.operator),
-        limit=non_negative_int(op.limit, "limit"),
-        offset=non_negative_int(op.offset, "offset") or 0,
-        sort=_sort(op.sort),
+    table = table_of(op, ctx.store)
+    search = value_search(
+        search_attribute=op.search_attribute,
+        search_value=op.search_value,
+        get_attributes=op.get_attributes,
+        offset=op.offset,
+        limit=op.limit,
     )
+    return list(results(search, table, ctx.user))
 
 
-def conditions_search(
-    op: s.SearchByConditions, table: Table, user: User | None = None
-) -> Iterator[dict[str, Any]]:
-    """Run a search_by_conditions and return projected records, streamed when unsorted."""
-    project = _projector(op, table, user)
-    return map(project, condition_matches(op, table))
-
-
-@operation(s.SearchByConditions)
+@operation(s.SearchByConditions, access=read_access())
 def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[str, Any]]:
     """Read records matching conditions joined by ``and`` / ``or``, possibly nested."""
-    return list(conditions_search(op, table_of(op, ctx.store), ctx.user))
+    table = table_of(op, ctx.store)
+    search = condition_search(
+        conditions=op.conditions,
+        operator=op.operator,
+        get_attributes=op.get_attributes,
+        offset=op.offset,
+        limit=op.limit,
+        sort=op.sort,
+    )
+    return list(results(search, table, ctx.user))

@@ -5,9 +5,11 @@ from typing import Any
 from loadmaster.auth import permissions
 from loadmaster.errors import InvalidRequestError
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import check_name, require, table_of, user_database
-from loadmaster.operations.context import Context
-from loadmaster.operations.registry import operation
+from loadmaster.operations.access import EVERYONE, DatabaseVisible, read_access
+from loadmaster.operations.checks import check_name, table_of
+from loadmaster.operations.handler_context import Context
+from loadmaster.operations.table import operation
+from loadmaster.query import require, user_database
 from loadmaster.storage import AttributeInfo
 
 _TYPES = {"Int", "Long", "Float", "BigInt", "String", "Boolean", "Date", "Bytes", "Any", "ID"}
@@ -99,7 +101,7 @@ def _describe_database(db: str, ctx: Context) -> dict[str, Any]:
     return permissions.visible_tables(ctx.user, db, described)
 
 
-@operation(s.DescribeAll)
+@operation(s.DescribeAll, access=EVERYONE)
 def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
     """Describe every user database (to other users than super users: what their role shows)."""
     names = permissions.visible_databases(ctx.user, ctx.store.database_names())
@@ -110,11 +112,11 @@ def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
     return _describe_database(user_database(op.db), ctx)
 
 
-operation(s.DescribeDatabase)(_describe_one_database)
-operation(s.DescribeSchema)(_describe_one_database)
+operation(s.DescribeDatabase, access=DatabaseVisible())(_describe_one_database)
+operation(s.DescribeSchema, access=DatabaseVisible())(_describe_one_database)
 
 
-@operation(s.DescribeTable)
+@operation(s.DescribeTable, access=read_access())
 def describe_table(op: s.DescribeTable, ctx: Context) -> dict[str, Any]:
     """Describe one table."""
     table = table_of(op, ctx.store)

@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.auth.authorization import check_operation
 from loadmaster.errors import (
     InvalidJSONError,
     InvalidRequestError,
@@ -16,10 +15,10 @@ from loadmaster.errors import (
     ServerError,
 )
 from loadmaster.operations import handlers
-from loadmaster.operations.context import Context
 from loadmaster.operations.deferred import Deferred
-from loadmaster.operations.registry import OPERATIONS, Codec, tag_of
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.schema import Operation
+from loadmaster.operations.table import OPERATIONS, Codec, tag_of
 
 handlers.load()
 CODEC = Codec()
@@ -97,7 +96,7 @@ def authorize(op: Operation, ctx: Context) -> None:
     """Refuse the operation when the caller's role may not run it.
 
     Super users pass; everyone else needs a role, and then what the role grants on the
-    databases, tables and attributes the operation touches (see ``auth.authorization``).
+    databases, tables and attributes the operation touches (as its ``@operation`` declares).
 
     Raises:
         PermissionDeniedError: The role does not allow the operation (HarperDB's 403 body).
@@ -112,8 +111,7 @@ def authorize(op: Operation, ctx: Context) -> None:
                 "Please assign the user a valid role."
             ]
         )
-    spec = OPERATIONS[tag_of(type(op))]
-    check_operation(op, user, ctx.store, spec.super_user_name)
+    OPERATIONS[tag_of(type(op))].access.check(op, user, ctx.store)
 
 
 def resolve(result: Any) -> Any:

@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "jobs", "job_control", "users")
+_MODULES = ("ddl", "data", "job_operations", "job_control", "user_operations")
 
 
 def load() -> None:

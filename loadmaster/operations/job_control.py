@@ -9,17 +9,19 @@ import contextlib
 import time
 from typing import Any
 
-from loadmaster import net_rules
 from loadmaster.actors import JobRecord, get_job_view
 from loadmaster.actors.job_index import JobFilter, Key
 from loadmaster.actors.messages import JobOptions
 from loadmaster.errors import ConflictError, InvalidRequestError, NotFoundError
-from loadmaster.jobs.dates import parse_moment_iso
+from loadmaster.formats import parse_moment_iso
 from loadmaster.models import FINISHED, JobStatus, User
+from loadmaster.names import DEFAULT_DATABASE
+from loadmaster.net_rules import check_scheme, check_url
 from loadmaster.operations import schema as s
-from loadmaster.operations.context import Context
+from loadmaster.operations.access import EVERYONE
 from loadmaster.operations.deferred import Deferred
-from loadmaster.operations.registry import operation
+from loadmaster.operations.handler_context import Context
+from loadmaster.operations.table import operation
 
 __all__ = ["JOB_TYPES", "JobWait", "job_options", "wait_seconds"]
 
@@ -63,9 +65,9 @@ def job_options(op: s.Operation, user: User) -> JobOptions:
         if not isinstance(url, str) or not url or len(url) > MAX_URL:
             raise InvalidRequestError(f"'notify_url' must be a URL of at most {MAX_URL} characters")
         if user.super_user:
-            net_rules.check_scheme(url, field="notify_url")
+            check_scheme(url, field="notify_url")
         else:
-            net_rules.check_url(url, field="notify_url")
+            check_url(url, field="notify_url")
     database, table = _target(op)
     return JobOptions(
         job_key=key,
@@ -83,7 +85,7 @@ def _target(op: s.Operation) -> tuple[str | None, str | None]:
         return op.db, op.table if isinstance(op.table, str) else None
     search = getattr(op, "search_operation", None)
     if isinstance(search, dict):
-        database = search.get("database") or search.get("schema") or s.DEFAULT_DATABASE
+        database = search.get("database") or search.get("schema") or DEFAULT_DATABASE
         table = search.get("table")
         return (
             database if isinstance(database, str) else None,
@@ -108,7 +110,7 @@ def _visible(ctx: Context, job_id: str) -> JobRecord:
     return record
 
 
-@operation(s.CancelJob)
+@operation(s.CancelJob, access=EVERYONE)
 def cancel_job(op: s.CancelJob, ctx: Context) -> dict[str, str]:
     """Ask a queued or running job to stop; it ends ERROR at its next batch boundary."""
     job_id = _job_id(op.id)
@@ -119,7 +121,7 @@ def cancel_job(op: s.CancelJob, ctx: Context) -> dict[str, str]:
     return {"message": f"Cancelling job {job_id}"}
 
 
-@operation(s.DeleteJob)
+@operation(s.DeleteJob, access=EVERYONE)
 def delete_job(op: s.DeleteJob, ctx: Context) -> dict[str, str]:
     """Delete a finished job's record."""
     job_id = _job_id(op.id)
@@ -166,7 +168,7 @@ def _cursor(value: Any) -> Key | None:
     return int(created), job_id
 
 
-@operation(s.SearchJobs)
+@operation(s.SearchJobs, access=EVERYONE)
 def search_jobs(op: s.SearchJobs, ctx: Context) -> dict[str, Any]:
     """Return one page of jobs, newest (or oldest) first, and the cursor of the next page."""
     statuses = _choices(op.status, "status", tuple(JobStatus))

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Literal
 
 from loadmaster.errors import DatabaseNotFoundError, InvalidRequestError, TableNotFoundError
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage.catalog import (
     CREATED,
     UPDATED,
@@ -30,9 +31,8 @@ from loadmaster.storage.env import Env, WriteTxn
 from loadmaster.storage.table import Table
 from loadmaster.storage.write import check_attribute_name
 
-__all__ = ["SYSTEM_DATABASE", "Store"]
+__all__ = ["Store"]
 
-SYSTEM_DATABASE = "system"
 _MAX_NAME_BYTES = 200
 
 

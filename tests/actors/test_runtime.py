@@ -223,7 +223,7 @@ def test_search_jobs_by_start_date(tmp_path: Path) -> None:
         ]
         assert rows[0]["start_datetime_converted"].endswith("Z")
         first = rows[0]["start_datetime"]
-        from loadmaster.jobs.dates import to_iso_utc
+        from loadmaster.formats.dates import to_iso_utc
 
         exclusive = db.operation(
             {

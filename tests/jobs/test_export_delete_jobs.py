@@ -11,8 +11,8 @@ import msgspec
 import pytest
 
 from loadmaster.errors import InvalidRequestError
+from loadmaster.formats.dates import to_iso_utc
 from loadmaster.instance import Instance
-from loadmaster.jobs.dates import to_iso_utc
 from tests.conftest import run_job
 
 

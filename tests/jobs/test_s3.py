@@ -1,7 +1,6 @@
 """import_from_s3 and export_to_s3 against moto's S3 server on 127.0.0.1."""
 
 import json
-import random
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,15 +12,9 @@ import pytest
 
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.context import JobCancelledError
-from loadmaster.jobs.jsonload import (
-    JSON_BATCH,
-    JsonArrayError,
-    JsonArraySplitter,
-    cast_json_strings,
-    load_json_chunks,
-)
+from loadmaster.jobs.export import ExportRequest
+from loadmaster.jobs.jsonload import JSON_BATCH, load_json_chunks
 from loadmaster.jobs.s3 import export_to_s3, import_from_s3, s3_client, validate_s3
-from loadmaster.operations import schema as s
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
 from tests.remote_fixtures import REGION, SECRET_KEY, make_job, s3_admin, s3_request
@@ -265,7 +258,7 @@ def test_json_export_result_and_round_trip(
     filled: Store, moto_endpoint: str, s3_bucket: str
 ) -> None:
     request = s3_request(s3_bucket, "out/dogs", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="json", s3=request, search_operation=search_all())
+    op = ExportRequest(format="json", s3=request, search_operation=search_all())
     result = export_to_s3(make_job(filled), op)
     assert result["Bucket"] == s3_bucket
     assert result["Key"] == "out/dogs.json"
@@ -288,7 +281,7 @@ def test_json_export_result_and_round_trip(
 
 def test_csv_export_round_trip(filled: Store, moto_endpoint: str, s3_bucket: str) -> None:
     request = s3_request(s3_bucket, "dogs", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="csv", s3=request, search_operation=search_all())
+    op = ExportRequest(format="csv", s3=request, search_operation=search_all())
     assert export_to_s3(make_job(filled), op)["Key"] == "dogs.csv"
     text = object_bytes(moto_endpoint, s3_bucket, "dogs.csv").decode()
     assert text.startswith('"__createdtime__","__updatedtime__","active","id","meta"')
@@ -310,7 +303,7 @@ def test_multipart_export(store: Store, moto_endpoint: str, s3_bucket: str) -> N
     for start in range(0, count, 20_000):
         table.write([{"id": i, "note": note} for i in range(start, start + 20_000)], "insert")
     request = s3_request(s3_bucket, "big", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(
+    op = ExportRequest(
         format="json",
         s3=request,
         search_operation=search_all() | {"get_attributes": ["id", "note"]},
@@ -332,7 +325,7 @@ def test_versioned_bucket_gives_version_id(
     admin.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Enabled"})
     request = s3_request(s3_bucket, "v", endpoint_url=moto_endpoint)
     result = export_to_s3(
-        make_job(filled), s.ExportToS3(format="json", s3=request, search_operation=search_all())
+        make_job(filled), ExportRequest(format="json", s3=request, search_operation=search_all())
     )
     assert result["VersionId"] == admin.head_object(Bucket=s3_bucket, Key="v.json")["VersionId"]
 
@@ -342,7 +335,7 @@ def test_failed_export_aborts_the_multipart_upload(
 ) -> None:
     store.table("data", "t").write([{"id": i} for i in range(25_000)], "insert")
     request = s3_request(s3_bucket, "gone", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="json", s3=request, search_operation=search_all())
+    op = ExportRequest(format="json", s3=request, search_operation=search_all())
     job = make_job(store)
     job.cancelled.set()  # the export stops at its first progress report (10,000 records)
     with pytest.raises(JobCancelledError):
@@ -363,7 +356,7 @@ def test_failed_export_aborts_the_multipart_upload(
     ],
 )
 def test_export_checks(store: Store, fmt: Any, s3: Any, message: str) -> None:
-    op = s.ExportToS3(format=fmt, s3=s3, search_operation=search_all())
+    op = ExportRequest(format=fmt, s3=s3, search_operation=search_all())
     with pytest.raises(LoadmasterError) as caught:
         export_to_s3(make_job(store), op)
     assert caught.value.message == message
@@ -371,97 +364,7 @@ def test_export_checks(store: Store, fmt: Any, s3: Any, message: str) -> None:
 
 def test_export_to_missing_bucket(filled: Store, moto_endpoint: str) -> None:
     request = s3_request("no-such-bucket-lm", "k", endpoint_url=moto_endpoint)
-    op = s.ExportToS3(format="csv", s3=request, search_operation=search_all())
+    op = ExportRequest(format="csv", s3=request, search_operation=search_all())
     with pytest.raises(LoadmasterError) as caught:
         export_to_s3(make_job(filled), op)
     assert caught.value.message == "The specified bucket does not exist"
-
-
-# --- the JSON array splitter ----------------------------------------------------------------
-
-
-def _random_value(rnd: random.Random, depth: int = 0) -> Any:
-    roll = rnd.random()
-    if depth < 3 and roll < 0.15:
-        return {_random_text(rnd): _random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))}
-    if depth < 3 and roll < 0.3:
-        return [_random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))]
-    if roll < 0.65:
-        return _random_text(rnd)
-    return rnd.choice([0, -7, 2.5, 1e300, True, False, None, 1 << 40])
-
-
-def _random_text(rnd: random.Random) -> str:
-    return "".join(rnd.choice('ab{}[],:"\\\n\té✓') for _ in range(rnd.randint(0, 6)))
-
-
-@pytest.mark.parametrize("guesses", [0, 3])
-def test_splitter_matches_a_whole_decode_for_any_chunking(guesses: int) -> None:
-    rnd = random.Random(guesses)  # noqa: S311 - reproducible test data
-    for _ in range(400):
-        records = [
-            {_random_text(rnd): _random_value(rnd) for _ in range(rnd.randint(0, 4))}
-            for _ in range(rnd.randint(0, 10))
-        ]
-        indent = rnd.choice([None, 1])
-        data = json.dumps(records, indent=indent, ensure_ascii=rnd.random() < 0.5).encode()
-        cuts = sorted(rnd.sample(range(len(data) + 1), min(len(data) + 1, rnd.randint(0, 9))))
-        splitter = JsonArraySplitter(guesses=guesses, cast_json=False)
-        out: list[dict[str, Any]] = []
-        for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
-            out += splitter.feed(data[start:end])
-        out += splitter.close()
-        assert out == records
-
-
-def test_splitter_holds_only_about_a_chunk() -> None:
-    splitter = JsonArraySplitter()
-    record = b'{"id": 1, "nested": {"x": [1, 2, {"y": "}"}]}, "s": "]},{"}'
-    total = len(splitter.feed(b"[" + record))
-    for _ in range(2000):
-        total += len(splitter.feed(b"," + record + b"," + record))
-        assert len(splitter._pending) < 4 * len(record)
-    total += len(splitter.feed(b"]")) + len(splitter.close())
-    assert total == 4001
-
-
-def split_all(data: bytes) -> list[dict[str, Any]]:
-    splitter = JsonArraySplitter()
-    return splitter.feed(data) + splitter.close()
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b'[{"a":1},]', "Invalid JSON: trailing comma in the array"),
-        (b'[{"a":1} x', "Invalid JSON: expected ',' or ']' between elements"),
-        (b"[1, 2]", "Invalid JSON: records must be objects"),
-        (b'[{"a":1}] {}', "Invalid JSON: unexpected data after the array"),
-        (b'[{"a":1}}]', "Invalid JSON: expected ',' or ']' between elements"),
-        (b"nope", "Invalid JSON: expected a top-level array of objects"),
-    ],
-)
-def test_splitter_errors(data: bytes, message: str) -> None:
-    with pytest.raises(JsonArrayError) as caught:
-        split_all(data)
-    assert caught.value.message.startswith(message)
-
-
-def test_splitter_empty_input_and_bom() -> None:
-    assert JsonArraySplitter().close() == []
-    splitter = JsonArraySplitter()
-    assert splitter.feed(b"\xef\xbb") == []
-    assert splitter.feed(b'\xbf [ {"a": 1} ] ') == [{"a": 1}]
-    assert splitter.close() == []
-
-
-def test_cast_json_strings_is_harperdb_autocast_json_deep() -> None:
-    record: dict[str, Any] = {
-        "a": '{"x": "[1]"}',
-        "b": ["[1, 2]", {"c": "{bad"}],
-        "d": "{}x",
-        "e": 5,
-    }
-    cast_json_strings(record)
-    # Parsed text is not cast again, as autoCastJSONDeep does not recurse into it.
-    assert record == {"a": {"x": "[1]"}, "b": [[1, 2], {"c": "{bad"}], "d": "{}x", "e": 5}

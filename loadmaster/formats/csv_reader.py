@@ -2,9 +2,10 @@
 
 ``csv.reader`` does the tokenising (quotes, ``""`` escapes, quoted newlines, all three line
 endings) over lines from an incremental UTF-8 decoder; this module adds what papaparse does
-differently: the delimiter guess, the header row (duplicates renamed ``name_1``...), skipping
-only truly empty lines, ragged rows (missing keys, ``__parsed_extra``) and cell typing, done a
-column at a time per batch (:func:`loadmaster.jobs.casting.cast_column`).
+differently: the delimiter guess (:mod:`.csv_dialect`), the header row (duplicates renamed
+``name_1``..., :mod:`.csv_header`), skipping only truly empty lines, ragged rows (missing
+keys, ``__parsed_extra``) and cell typing, done a column at a time per batch
+(:func:`loadmaster.formats.casting.cast_column`).
 
 Known differences from papaparse, all on malformed or unusual input: every file may mix
 ``\\n``, ``\\r\\n`` and ``\\r`` (papaparse picks one per file); text after a closing quote is
@@ -13,166 +14,24 @@ appended to the cell; a quoted header behind a BOM loses its quotes.
 
 import csv
 import io
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice, pairwise, repeat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice
 from typing import Any, TextIO
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.casting import (
-    JS_WHITESPACE,
-    autocast,
-    cast_column,
-    coerce_column,
-    coerce_typed,
-    json_cell,
-)
+from loadmaster.formats.casting import autocast, cast_column, json_cell
+from loadmaster.formats.csv_dialect import guess_delimiter
+from loadmaster.formats.csv_header import record_builder, rename_duplicates
+from loadmaster.formats.load_coercion import coerce_column, coerce_typed
 
 # An unterminated quote makes the rest of the input one cell (as in papaparse), and a file's
 # cells may be large: lift csv's 128 KiB cell limit for the process.
 csv.field_size_limit(2**31 - 1)
 
-#: Delimiters papaparse tries, in its order; ``,`` when none fits.
-DELIMITERS = (",", "\t", "|", ";", "\x1e", "\x1f")
 PARSED_EXTRA = "__parsed_extra"
 _SNIFF_CHARS = 64 * 1024
 _READ_SIZE = 256 * 1024
-_PREVIEW_ROWS = 10
 _SLICE_ROWS = 500
-_COLUMN_NAME = re.compile(r"[\x20-\x2E\x30-\x5F\x61-\x7E]*")
-_QUOTED = re.compile(r'"[\s\S]*?"')
-
-
-def check_column_names(names: Iterable[str]) -> None:
-    """Refuse a load whose column names are not printable ASCII without ``/`` or backtick.
-
-    Raises:
-        InvalidRequestError: ``Invalid column name '<col>', cancelling load operation``.
-    """
-    for name in names:
-        if not _COLUMN_NAME.fullmatch(name):
-            raise InvalidRequestError(f"Invalid column name '{name}', cancelling load operation")
-
-
-def _guess_line_ending(text: str) -> str:
-    """Return the line ending papaparse's ``guessLineEndings`` picks for a first chunk."""
-    text = _QUOTED.sub("", text[: 1 << 20])
-    by_cr = text.split("\r")
-    by_lf = text.split("\n")
-    if len(by_cr) == 1 or (len(by_lf) > 1 and len(by_lf[0]) < len(by_cr[0])):
-        return "\n"
-    with_lf = sum(1 for part in by_cr if part[:1] == "\n")
-    return "\r\n" if with_lf >= len(by_cr) / 2 else "\r"
-
-
-def _quoted_field(text: str, start: int, delimiter: str, newline: str) -> tuple[str, str, int]:
-    """Read a quoted field opened at ``start`` as papaparse's ``Parser`` does.
-
-    Return the field, what ends it (``delimiter``, ``newline`` or ``""`` at the end of the
-    input) and where the next field starts. Whitespace between the closing quote and the
-    next delimiter or newline is skipped; a quote followed by anything else is not closing.
-    """
-    size, quote = len(text), start
-    while True:
-        quote = text.find('"', quote + 1)
-        if quote == -1:  # unterminated: the rest of the input is the field
-            return text[start + 1 :], "", size
-        if quote == size - 1:
-            return text[start + 1 : quote], "", size
-        if text[quote + 1] == '"':
-            quote += 1
-            continue
-        found = [i for i in (text.find(delimiter, quote), text.find(newline, quote)) if i != -1]
-        after = quote + 1
-        if found and text[after : min(found)].strip(JS_WHITESPACE) == "":
-            after = min(found)
-        for ending in (delimiter, newline):
-            if text.startswith(ending, after):
-                return text[start + 1 : quote], ending, after + len(ending)
-
-
-def _preview(text: str, delimiter: str, newline: str) -> list[list[str]]:
-    """Return the first rows as papaparse's ``Parser`` (``preview: 10``) splits them."""
-    if '"' not in text:
-        return [line.split(delimiter) for line in text.split(newline)[:_PREVIEW_ROWS]]
-    rows: list[list[str]] = []
-    row: list[str] = []
-    size, cursor = len(text), 0
-    while len(rows) < _PREVIEW_ROWS:
-        if cursor < size and text[cursor] == '"':
-            field, ending, cursor = _quoted_field(text, cursor, delimiter, newline)
-        else:
-            at_delimiter, at_newline = text.find(delimiter, cursor), text.find(newline, cursor)
-            if at_delimiter != -1 and (at_newline == -1 or at_delimiter < at_newline):
-                field, ending, cursor = text[cursor:at_delimiter], delimiter, at_delimiter + 1
-            elif at_newline != -1:
-                field, ending, cursor = text[cursor:at_newline], newline, at_newline + len(newline)
-            else:
-                field, ending, cursor = text[cursor:], "", size
-        row.append(field)
-        if ending != delimiter:
-            rows.append(row)
-            row = []
-            if not ending:
-                break
-    return rows
-
-
-def guess_delimiter(text: str) -> str:
-    """Pick the delimiter as papaparse's ``guessDelimiter`` does on a first chunk.
-
-    The winner gives the most fields per row on average (more than 1.99) over the first ten
-    non-empty rows without a larger change in field count between rows than an earlier
-    candidate; ``,`` when no candidate qualifies.
-    """
-    newline = _guess_line_ending(text)
-    best, best_delta, best_average = ",", 0, 0.0
-    for delimiter in DELIMITERS:
-        rows = [r for r in _preview(text, delimiter, newline) if r != [""]] if text else []
-        delta = sum(abs(len(a) - len(b)) for a, b in pairwise(rows))
-        average = sum(map(len, rows)) / len(rows) if rows else 0.0
-        if average > 1.99 and (
-            not best_average or (delta <= best_delta and average > best_average)
-        ):
-            best, best_delta, best_average = delimiter, delta, average
-    return best
-
-
-def _rename_duplicates(names: list[str]) -> list[str]:
-    """Rename repeated header names ``name_1``, ``name_2``... as papaparse 5.5 does."""
-    seen: dict[str, int] = {}
-    used = set(names)
-    renamed = []
-    for name in names:
-        new = name
-        if count := seen.get(name, 0):
-            while f"{name}_{count}" in used:
-                count += 1
-            new = f"{name}_{count}"
-            used.add(new)
-        seen[name] = seen.get(name, 0) + 1
-        renamed.append(new)
-        used.add(name)
-    return renamed
-
-
-_Builder = Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]
-
-
-def _record_builder(names: list[str]) -> _Builder:
-    """Return a function turning typed columns into records keyed by ``names``.
-
-    For up to 255 columns it is generated code with a dict display per row, whose constant
-    keys make building a record about twice as fast as ``dict(zip(names, row))``.
-    """
-    if not names or len(names) > 255:
-        return lambda columns: list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
-    values = "".join(f"v{i}, " for i in range(len(names)))
-    items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
-    source = f"lambda columns: [{{{items}}} for {values}in zip(*columns, strict=True)]"
-    # Safe to evaluate: the only inputs are repr() literals of the names.
-    builder: _Builder = eval(source, {"zip": zip})  # noqa: S307
-    return builder
 
 
 class _ChunkReader(io.RawIOBase):
@@ -218,7 +77,7 @@ class _Parser:
         self._reader: Iterator[list[str]] | None = None
         self._header: list[str] = []
         self._column_types: list[str | None] = []
-        self._build = _record_builder([])
+        self._build = record_builder([])
         self.delimiter = ","
         self.rows = 0
 
@@ -251,9 +110,9 @@ class _Parser:
             skipped_empty = True
         names = [name[1:] if name[:1] == "\ufeff" else name for name in rows[0]]
         # papaparse renames duplicates only when the header is the very first row it parsed.
-        self._header = names if skipped_empty else _rename_duplicates(names)
+        self._header = names if skipped_empty else rename_duplicates(names)
         self._column_types = [self._types.get(name) for name in self._header]
-        self._build = _record_builder(self._header)
+        self._build = record_builder(self._header)
         return self._header
 
     @staticmethod
@@ -356,7 +215,8 @@ class CsvStream(_Parser):
             keeps them, file loads drop them).
         json_cells: Parse cells that look like JSON objects or arrays (file loads do).
         column_types: Declared types of a schema-defined table's attributes; those columns
-            are coerced with :func:`loadmaster.jobs.casting.coerce_typed` instead of autocast.
+            are coerced with :func:`loadmaster.formats.load_coercion.coerce_typed` instead of
+            autocast.
     """
 
     def __init__(

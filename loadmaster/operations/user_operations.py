@@ -12,8 +12,9 @@ from loadmaster.auth.tokens import INVALID_TOKEN
 from loadmaster.auth.users import INVALID_CREDENTIALS
 from loadmaster.errors import AuthenticationError, InvalidRequestError
 from loadmaster.operations import schema as s
-from loadmaster.operations.context import Context
-from loadmaster.operations.registry import operation
+from loadmaster.operations.access import EVERYONE
+from loadmaster.operations.handler_context import Context
+from loadmaster.operations.table import operation
 
 _ROLE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
@@ -125,7 +126,7 @@ def list_users(_op: s.ListUsers, ctx: Context) -> list[dict[str, Any]]:
     return accounts.list_users(ctx.users)
 
 
-@operation(s.UserInfo)
+@operation(s.UserInfo, access=EVERYONE)
 def user_info(_op: s.UserInfo, ctx: Context) -> dict[str, Any]:
     """Describe the calling user and their role."""
     return accounts.user_info(ctx.users, ctx.user)
@@ -134,7 +135,7 @@ def user_info(_op: s.UserInfo, ctx: Context) -> dict[str, Any]:
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@operation(s.CreateAuthenticationTokens)
+@operation(s.CreateAuthenticationTokens, access=EVERYONE)
 def create_authentication_tokens(op: s.CreateAuthenticationTokens, ctx: Context) -> dict[str, str]:
     """Exchange credentials for an operation and a refresh token.
 
@@ -153,7 +154,7 @@ def create_authentication_tokens(op: s.CreateAuthenticationTokens, ctx: Context)
     return ctx.users.issue_tokens(user, settings.operation_token_ttl, settings.refresh_token_ttl)
 
 
-@operation(s.RefreshOperationToken)
+@operation(s.RefreshOperationToken, access=EVERYONE)
 def refresh_operation_token(op: s.RefreshOperationToken, ctx: Context) -> dict[str, str]:
     """Exchange a refresh token for a new operation token."""
     token = op.refresh_token

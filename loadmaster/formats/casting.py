@@ -1,9 +1,11 @@
-"""Cell typing of CSV loads: HarperDB's ``autoCast`` (spec §5.2) and typed-attribute coercion.
+"""Cell typing of CSV loads: HarperDB's ``autoCast`` (spec §5.2) and JavaScript's conversions.
 
 :func:`autocast` types one cell; :func:`cast_column` types a whole column of a batch at once,
 which is how the parser uses it: a column of plain numbers is decoded by one msgspec call, a
 column of booleans by one ``map``, a column of text autoCast leaves alone by one regex search;
-other columns cost one :func:`autocast` call per distinct cell.
+other columns cost one :func:`autocast` call per distinct cell. :func:`js_to_number`,
+:func:`js_string` and :func:`js_number` are JavaScript's own conversions, which the load
+coercion and the export writers share.
 """
 
 import json
@@ -14,8 +16,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.dates import parse_js_date, to_iso_utc
+from loadmaster.formats.dates import parse_js_date, to_iso_utc
 
 #: JavaScript's ``String.prototype.trim`` whitespace (WhiteSpace and LineTerminator).
 JS_WHITESPACE = (
@@ -62,8 +63,6 @@ _NUMBER_CHARS = re.compile(r"[-0-9.,]*")
 _NUMBERS = msgspec.json.Decoder(
     list[Annotated[int, msgspec.Meta(ge=-_SAFE_INT, le=_SAFE_INT)] | float]
 )
-_INT_CELL = r"-?(?:0|[1-9][0-9]{0,14})"
-_INT_COLUMN = re.compile(rf"{_INT_CELL}(?:\x00{_INT_CELL})*")
 # Finds a cell (each preceded by NUL) that autoCast might change. No match: the column stays.
 _KEYWORDS = "true|TRUE|false|FALSE|null|NULL|undefined|NaN"
 _MAYBE_CAST = re.compile(rf"\x00(?:[{_WS}]*[-+.0-9]|(?:{_KEYWORDS})(?=\x00|\Z))")
@@ -257,130 +256,3 @@ def js_string(value: Any) -> str:
     if isinstance(value, dict):
         return "[object Object]"
     return str(value)
-
-
-_INTEGER_TEXT = re.compile(r"-?[0-9]+")
-_BASE36_PREFIX = re.compile(r"[+-]?[0-9a-zA-Z]+")
-
-
-def _invalid(value: Any, type_name: str, attribute: str) -> InvalidRequestError:
-    return InvalidRequestError(
-        f'Invalid value for attribute {attribute}: "{js_string(value)}", expecting {type_name}'
-    )
-
-
-def _to_int(value: Any, type_name: str, attribute: str) -> int:
-    if isinstance(value, str):
-        if value[:1] == "$":  # HarperDB's compact base-36 form, read like parseInt
-            digits = _BASE36_PREFIX.match(value[1:].lstrip(JS_WHITESPACE))
-            if digits is None:
-                raise _invalid(value, type_name, attribute)
-            return _base36_prefix(digits.group(), value, type_name, attribute)
-        if _INTEGER_TEXT.fullmatch(value):
-            return int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        return value
-    elif isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise _invalid(value, type_name, attribute)
-
-
-def _base36_prefix(text: str, original: str, type_name: str, attribute: str) -> int:
-    sign = -1 if text[0] == "-" else 1
-    body = text.lstrip("+-")
-    valid = ""
-    for char in body:
-        if not char.isascii() or not char.isalnum():
-            break
-        valid += char
-    if not valid:
-        raise _invalid(original, type_name, attribute)
-    return sign * int(valid, 36)
-
-
-def _to_float(value: Any, type_name: str, attribute: str) -> float:
-    number: float
-    if isinstance(value, str):
-        number = float(js_to_number(value))
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        number = _NAN
-    if number != number:
-        raise _invalid(value, type_name, attribute)
-    return number
-
-
-def _to_date(value: Any, type_name: str, attribute: str) -> str:
-    if isinstance(value, bool):
-        raise _invalid(value, type_name, attribute)
-    ms: float | None
-    if isinstance(value, (int, float)):
-        ms = float(value)
-    elif isinstance(value, str):
-        number = js_to_number(value)
-        if number == number:
-            ms = float(number)
-        else:
-            ms = parse_js_date(value if value.endswith("Z") else value + "Z")
-            if ms is None:  # a zone already given, like +01:00, must not get another
-                ms = parse_js_date(value)
-    else:
-        ms = None
-    if ms is None or ms != ms or abs(ms) > 8.64e15:
-        raise _invalid(value, type_name, attribute)
-    return to_iso_utc(ms)
-
-
-def coerce_typed(value: Any, type_name: str, attribute: str) -> Any:
-    """Coerce a cell to a schema-defined attribute's type (``Table.coerceType``, spec §5.2).
-
-    ``''`` becomes None for every type but String and Any. Int and Long take only ``-?\\d+``
-    (or HarperDB's ``$base36`` form) and integral numbers; Float takes what JavaScript's
-    ``Number`` reads; Boolean takes ``true``/``false`` in any case; Date takes epoch ms or
-    ISO text (``Z`` assumed) and gives the ISO UTC string; BigInt takes ``-?\\d+``; String
-    gives text; Any is autocast. Values that are already typed (JSON imports, or cells
-    autocast first) are accepted when they fit.
-
-    Raises:
-        InvalidRequestError: ``Invalid value for attribute <a>: "<value>", expecting <type>``.
-    """
-    if value is None:
-        return None
-    if value == "" and isinstance(value, str) and type_name not in ("String", "Any"):
-        return None
-    if type_name in ("Int", "Long"):
-        return _to_int(value, type_name, attribute)
-    if type_name == "Float":
-        return _to_float(value, type_name, attribute)
-    if type_name == "Boolean":
-        if isinstance(value, bool):
-            return value
-        lowered = value.lower() if isinstance(value, str) else None
-        if lowered == "true" or lowered == "false":
-            return lowered == "true"
-        raise _invalid(value, type_name, attribute)
-    if type_name == "String":
-        if isinstance(value, (dict, list)):
-            return value
-        return js_string(value)
-    if type_name == "Any":
-        return autocast(value) if isinstance(value, str) else value
-    if type_name == "BigInt":
-        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip(JS_WHITESPACE)):
-            return int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise _invalid(value, type_name, attribute)
-    if type_name == "Date":
-        return _to_date(value, type_name, attribute)
-    return value
-
-
-def coerce_column(cells: Sequence[str], type_name: str, attribute: str) -> list[Any]:
-    """Coerce a column of cells of one typed attribute (see :func:`coerce_typed`)."""
-    if type_name in ("Int", "Long") and cells:
-        joined = "\x00".join(cells)
-        if joined.count("\x00") == len(cells) - 1 and _INT_COLUMN.fullmatch(joined):
-            return list(map(int, cells))
-    return [coerce_typed(cell, type_name, attribute) for cell in cells]

@@ -9,18 +9,26 @@ import msgspec
 from loadmaster.actors import get_job_view
 from loadmaster.actors.encodable import encodable
 from loadmaster.errors import InvalidRequestError, ServerError
-from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
+from loadmaster.formats import check_encoding, parse_moment_iso
+from loadmaster.jobs import (
+    csv_load,
+    delete_before,
+    export,
+    jsonload,
+    s3 as s3_job,
+    url as url_job,
+)
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.dates import parse_moment_iso
 from loadmaster.models import FINISHED
+from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.checks import blank, table_of
-from loadmaster.operations.context import Context
+from loadmaster.operations.access import EVERYONE, load_access
+from loadmaster.operations.checks import table_of
 from loadmaster.operations.deferred import Submitted
+from loadmaster.operations.handler_context import Context
 from loadmaster.operations.job_control import JobWait, job_options, wait_seconds
-from loadmaster.operations.registry import operation, tag_of
+from loadmaster.operations.table import operation, tag_of
 
-ACTIONS = ("insert", "update", "upsert")
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
 #: The fields of an ``s3`` object kept on the record (credentials never are).
@@ -72,13 +80,7 @@ def _validate_js_names(op: s.TableOp, problems: list[str]) -> None:
 
 
 def _name_rules(label: str, value: Any, problems: list[str]) -> None:
-    if not isinstance(value, str):
-        problems.append(f"{label} must be a string")
-        return
-    if "/" in value or "`" in value:
-        problems.append(f"{label} names cannot include backticks or forward slashes")
-    if len(value) > 250:
-        problems.append(f"{label} cannot exceed 250 characters")
+    problems += name_problems(value, label, not_a_string="{kind} must be a string")
 
 
 def _validate_action(action: Any, problems: list[str]) -> None:
@@ -91,12 +93,12 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
-def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> s.Action:
-    action: s.Action = op.action if op.action is not None else "insert"
+def _action(op: Any) -> Action:
+    action: Action = op.action if op.action is not None else "insert"
     return action
 
 
-@operation(s.CsvDataLoad)
+@operation(s.CsvDataLoad, access=load_access())
 def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     """Load CSV text from the request into a table."""
     problems: list[str] = []
@@ -114,9 +116,9 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     )
 
 
-@operation(s.CsvFileLoad)
-def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
-    """Load a CSV file from the server's disk into a table."""
+def _file_load(
+    op: s.CsvFileLoad | s.JsonFileLoad, ctx: Context, load: Callable[..., str]
+) -> Submitted:
     problems: list[str] = []
     _validate_js_names(op, problems)
     _validate_action(op.action, problems)
@@ -126,6 +128,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         problems.append("File path must be a string")
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
+    encoding = check_encoding(op.encoding)
     path = op.file_path
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
@@ -133,29 +136,63 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         raise InvalidRequestError(f"Permission denied {path}")
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
-        op, ctx, lambda job: csv_load.load_csv_file(job, path, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: load(job, path, db=db, table=table, action=action, encoding=encoding),
     )
 
 
-@operation(s.CsvUrlLoad)
-def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
-    """Load a CSV file from a URL into a table, streamed."""
+@operation(s.CsvFileLoad, access=load_access())
+def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
+    """Load a CSV file (maybe gzip or zstd) from the server's disk into a table."""
+    return _file_load(op, ctx, csv_load.load_csv_file)
+
+
+@operation(s.JsonFileLoad, access=load_access())
+def json_file_load(op: s.JsonFileLoad, ctx: Context) -> Submitted:
+    """Load an NDJSON or JSON-array file (maybe gzip or zstd) from the server's disk."""
+    return _file_load(op, ctx, jsonload.load_json_file)
+
+
+def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str) -> Submitted:
+    field = f"{fmt}_url"
     _raise(
-        url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
+        url_job.validate_url_load(op.table, url, _action(op), op.passthrough_headers, field),
+        ". ",
     )
     table_of(op, ctx.store, status=400)
-    csv_url, headers = str(op.csv_url), op.passthrough_headers
+    encoding = check_encoding(op.encoding)
+    address, headers = str(url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
         op,
         ctx,
         lambda job: url_job.load_csv_url(
-            job, csv_url, headers=headers, db=db, table=table, action=action
+            job,
+            address,
+            headers=headers,
+            db=db,
+            table=table,
+            action=action,
+            encoding=encoding,
+            fmt=fmt,
         ),
     )
 
 
-@operation(s.ImportFromS3)
+@operation(s.CsvUrlLoad, access=load_access())
+def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
+    """Load a CSV file from a URL into a table, streamed."""
+    return _url_load(op, ctx, op.csv_url, "csv")
+
+
+@operation(s.JsonUrlLoad, access=load_access())
+def json_url_load(op: s.JsonUrlLoad, ctx: Context) -> Submitted:
+    """Load an NDJSON or JSON-array file from a URL into a table, streamed."""
+    return _url_load(op, ctx, op.json_url, "json")
+
+
+@operation(s.ImportFromS3, access=load_access())
 def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     """Load a CSV or JSON object from S3 into a table, streamed."""
     problems: list[str] = []
@@ -164,11 +201,37 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     problems += s3_job.validate_s3(op.s3)
     _raise(problems, ",")
     table_of(op, ctx.store, status=400)
+    encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
     return start_job(
         op,
         ctx,
-        lambda job: s3_job.import_from_s3(job, request, db=db, table=table, action=action),
+        lambda job: s3_job.import_from_s3(
+            job, request, db=db, table=table, action=action, encoding=encoding
+        ),
+    )
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(record, dict) for record in value)
+
+
+@operation(s.JsonDataLoad, access=load_access())
+def json_data_load(op: s.JsonDataLoad, ctx: Context) -> Submitted:
+    """Load JSON from the request (NDJSON or array text, or an array of objects)."""
+    problems: list[str] = []
+    _validate_js_names(op, problems)
+    _validate_action(op.action, problems)
+    data = op.data
+    if data is None:
+        problems.append("Data  is required")
+    elif not isinstance(data, str) and not _records(data):
+        problems.append("Data must be a string or an array of objects")
+    _raise(problems, ",")
+    table_of(op, ctx.store, status=400)
+    db, table, action = op.db, str(op.table), _action(op)
+    return start_job(
+        op, ctx, lambda job: jsonload.load_json_data(job, data, db=db, table=table, action=action)
     )
 
 
@@ -196,13 +259,26 @@ operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 @operation(s.ExportLocal, super_user="export_local")
 def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
     """Export a search result to a file on the server (checked inside the job)."""
-    return start_job(op, ctx, lambda job: export.export_local(job, op))
+    request = export.ExportRequest(
+        format=op.format,
+        search_operation=op.search_operation,
+        path=op.path,
+        filename=op.filename,
+        compress=export.check_compress(op.compress),
+    )
+    return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 
 @operation(s.ExportToS3, super_user="export_to_s3")
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job)."""
-    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, op))
+    request = export.ExportRequest(
+        format=op.format,
+        search_operation=op.search_operation,
+        s3=op.s3,
+        compress=export.check_compress(op.compress),
+    )
+    return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 
 
 # --- job queries ---------------------------------------------------------------------------
@@ -211,7 +287,7 @@ INVALID_JOB_ID = "Invalid job ID specified."
 JOB_SEARCH_FAILED = "there was an error searching for jobs.  Please check the log for details."
 
 
-@operation(s.GetJob)
+@operation(s.GetJob, access=EVERYONE)
 def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]] | JobWait:
     """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs.
 

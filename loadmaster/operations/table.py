@@ -1,4 +1,5 @@
-"""The table of operations: name → handler and flags, and the one decoder of request bodies."""
+"""The table of operations: one place to declare each (its Struct, handler and access), and
+the one decoder of request bodies built from it."""
 
 import operator
 from collections.abc import Callable
@@ -9,9 +10,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from loadmaster.operations import schema
+from loadmaster.operations.access import Access, Restricted, SuperUser
 
 if TYPE_CHECKING:
-    from loadmaster.operations.context import Context
+    from loadmaster.operations.handler_context import Context
 
 OpT = TypeVar("OpT", bound=schema.Operation)
 Handler = Callable[[Any, "Context"], Any]
@@ -24,9 +26,8 @@ class OperationSpec:
     name: str
     type: type[schema.Operation]
     handler: Handler
-    #: The internal name HarperDB uses in "restricted to 'super_user' roles" refusals, or None
-    #: when every authenticated user may call the operation (table permissions still apply).
-    super_user_name: str | None
+    #: How a caller who is not a super user is checked (super users may run everything).
+    access: Access
 
 
 OPERATIONS: dict[str, OperationSpec] = {}
@@ -40,14 +41,16 @@ def tag_of(op_type: type[schema.Operation]) -> str:
 
 
 def operation(
-    op_type: type[OpT], *, super_user: str | None = None
+    op_type: type[OpT], *, super_user: str | None = None, access: Access | None = None
 ) -> Callable[[Callable[[OpT, "Context"], Any]], Callable[[OpT, "Context"], Any]]:
     """Register the decorated function as the handler of ``op_type``.
 
     Args:
         op_type: The operation's Struct.
         super_user: HarperDB's internal name of the operation when only super users may call
-            it (it appears in the 403 body), else None.
+            it (it appears in the 403 body).
+        access: How other callers are checked; with neither this nor ``super_user`` the
+            operation is for super users only (it fails closed).
 
     Raises:
         ValueError: The operation already has a handler.
@@ -57,7 +60,13 @@ def operation(
         name = tag_of(op_type)
         if name in OPERATIONS:
             raise ValueError(f"operation {name!r} already has a handler")
-        OPERATIONS[name] = OperationSpec(name, op_type, func, super_user)
+        if access is not None:
+            checked: Access = access
+        elif super_user is not None:
+            checked = SuperUser(super_user)
+        else:
+            checked = Restricted(name)
+        OPERATIONS[name] = OperationSpec(name, op_type, func, checked)
         return func
 
     return register

@@ -7,12 +7,9 @@ from typing import Any
 import pytest
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.csvparse import (
-    CsvStream,
-    check_column_names,
-    guess_delimiter,
-    parse_csv_text,
-)
+from loadmaster.formats.csv_dialect import guess_delimiter
+from loadmaster.formats.csv_header import check_column_names
+from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
 
 
 def _stream(data: bytes, *cuts: int, **options: Any) -> CsvStream:

@@ -3,8 +3,8 @@
 import pytest
 
 from loadmaster.operations import dispatch
-from loadmaster.operations.registry import OPERATIONS, operation, operation_types, tag_of
 from loadmaster.operations.schema import CreateTable
+from loadmaster.operations.table import OPERATIONS, operation, operation_types, tag_of
 
 
 def test_every_declared_operation_has_exactly_one_handler() -> None:

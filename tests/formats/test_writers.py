@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from loadmaster.jobs.writers import csv_cell, iter_csv, iter_json_array
+from loadmaster.formats.writers import csv_cell, iter_csv, iter_json_array
 
 RECORDS: list[dict[str, Any]] = [
     {

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from loadmaster.jobs.dates import parse_js_date, parse_moment_iso, to_iso_utc
+from loadmaster.formats.dates import parse_js_date, parse_moment_iso, to_iso_utc
 
 
 def _set_zone(monkeypatch: pytest.MonkeyPatch, zone: str) -> Iterator[None]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.jobs.casting import js_number
-from loadmaster.jobs.dates import to_iso_utc
+from loadmaster.formats.casting import js_number
+from loadmaster.formats.dates import to_iso_utc
 
 
 def _encode_other(value: Any) -> Any:
@@ -43,6 +43,16 @@ def iter_json_array(
         yield opener + memoryview(body)[1:-1]
         opener = b","
     yield b"[]" if opener == b"[" else b"]"
+
+
+def iter_ndjson(
+    records: Iterable[Mapping[str, Any]], *, chunk_records: int = 1000
+) -> Iterator[bytes]:
+    """Encode records as NDJSON: one compact JSON object per line, each line ended by ``\n``."""
+    records = iter(records)
+    encode_lines = _JSON.encode_lines
+    while batch := list(islice(records, chunk_records)):
+        yield encode_lines(batch)
 
 
 _BOOL_TEXT = {True: "true", False: "false"}

@@ -7,17 +7,16 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.jobs.casting import (
+from loadmaster.formats.casting import (
     autocast,
     cast_column,
     cast_rows,
-    coerce_column,
-    coerce_typed,
     js_number,
     js_string,
     js_to_number,
     json_cell,
 )
+from loadmaster.formats.load_coercion import coerce_column, coerce_typed
 
 AUTOCAST = [
     ("", ""),

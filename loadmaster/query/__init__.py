@@ -1,0 +1,51 @@
+"""Search execution below the handlers: what the NoSQL searches, exports and SQL share.
+
+A search is first checked into a typed, frozen Struct (:class:`ValueSearch`,
+:class:`ConditionSearch`, :class:`IdSearch`) from the fields a request sent, worded as
+HarperDB words its refusals; it then runs against a storage table (:func:`matches` for whole
+records, :func:`results` for records shaped to ``get_attributes``).
+"""
+
+from loadmaster.query.fields import (
+    attributes_list,
+    find_table,
+    non_negative_int,
+    records_list,
+    require,
+    table_at,
+    user_database,
+)
+from loadmaster.query.search import (
+    ConditionSearch,
+    IdSearch,
+    Search,
+    ValueSearch,
+    condition_search,
+    id_search,
+    matches,
+    parse_conditions,
+    projector,
+    results,
+    value_search,
+)
+
+__all__ = [
+    "ConditionSearch",
+    "IdSearch",
+    "Search",
+    "ValueSearch",
+    "attributes_list",
+    "condition_search",
+    "find_table",
+    "id_search",
+    "matches",
+    "non_negative_int",
+    "parse_conditions",
+    "projector",
+    "records_list",
+    "require",
+    "results",
+    "table_at",
+    "user_database",
+    "value_search",
+]

@@ -1,0 +1,92 @@
+"""Field checks of searches and writes, and table lookup, worded as HarperDB words them."""
+
+from typing import Any
+
+from loadmaster.errors import (
+    DatabaseNotFoundError,
+    InvalidRequestError,
+    TableNotFoundError,
+)
+from loadmaster.names import DEFAULT_DATABASE, SYSTEM_DATABASE, blank
+from loadmaster.storage import Store, Table
+
+
+def require(value: Any, field: str) -> Any:
+    """Return ``value``, or raise ``'<field>' is required`` when it is missing."""
+    if blank(value):
+        raise InvalidRequestError(f"'{field}' is required")
+    return value
+
+
+def user_database(db: str) -> str:
+    """Refuse the reserved ``system`` database in data operations."""
+    if db == SYSTEM_DATABASE:
+        raise InvalidRequestError(
+            "The 'system' database holds loadmaster's own tables and cannot be used here"
+        )
+    return db
+
+
+def find_table(store: Store, db: str, table: str, *, status: int | None = None) -> Table:
+    """Return a table; the default database ``data`` always exists, even before its first table.
+
+    Args:
+        store: The store to look in.
+        db: The database.
+        table: The table.
+        status: The status a missing database or table is answered with, when it is not 404
+            (HarperDB answers 400 for inserts and job submits).
+
+    Raises:
+        DatabaseNotFoundError: Another database is missing.
+        TableNotFoundError: The table is missing.
+    """
+    if db == DEFAULT_DATABASE and not store.has_database(db):
+        raise TableNotFoundError(db, table, status_code=status)
+    try:
+        return store.table(db, table)
+    except TableNotFoundError as exc:
+        if status is None:
+            raise
+        raise TableNotFoundError(exc.database, exc.table, status_code=status) from exc
+    except DatabaseNotFoundError as exc:
+        if status is None:
+            raise
+        raise DatabaseNotFoundError(exc.database, status_code=status) from exc
+
+
+def table_at(store: Store, db: str, table: Any, *, status: int | None = None) -> Table:
+    """Return the table a request names: ``table`` required, ``system`` refused, then looked up
+    (see :func:`find_table` for ``status``)."""
+    name = require(table, "table")
+    return find_table(store, user_database(db), str(name), status=status)
+
+
+def records_list(value: Any) -> list[dict[str, Any]]:
+    """Check a ``records`` field: present, an array, and of objects."""
+    if value is None:
+        raise InvalidRequestError("'records' is required")
+    if not isinstance(value, list):
+        raise InvalidRequestError("'records' must be an array")
+    for record in value:
+        if not isinstance(record, dict):
+            raise InvalidRequestError("'records' must be an array of objects")
+    return value
+
+
+def attributes_list(value: Any) -> list[str]:
+    """Check ``get_attributes``: absent means every attribute (``*``)."""
+    if value is None:
+        return ["*"]
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise InvalidRequestError("'get_attributes' must be an array of strings")
+    return value
+
+
+def non_negative_int(value: Any, field: str) -> int | None:
+    """Check an optional ``limit`` / ``offset``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError(f"'{field}' must be a non-negative integer")
+    return value

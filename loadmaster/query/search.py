@@ -1,0 +1,189 @@
+"""The NoSQL searches, checked into typed Structs and run against a table, streamed.
+
+The checks run in HarperDB's order (``get_attributes`` first, then the search's own fields),
+so that a request with several faults is refused for the same one as before.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
+from typing import Any, Literal
+
+import msgspec
+
+from loadmaster.auth.permissions import readable_attributes
+from loadmaster.errors import InvalidRequestError
+from loadmaster.models import User
+from loadmaster.query.fields import attributes_list, non_negative_int, require
+from loadmaster.storage import Condition, ConditionGroup, Table
+from loadmaster.storage.conditions import CONDITION_TYPES
+
+Operator = Literal["and", "or"]
+
+
+class ValueSearch(msgspec.Struct, frozen=True, kw_only=True):
+    """A checked ``search_by_value``: records whose attribute matches a value (``*`` wildcards)."""
+
+    attribute: str
+    value: Any
+    attributes: list[str]
+    offset: int | None = None
+    limit: int | None = None
+
+
+class ConditionSearch(msgspec.Struct, frozen=True, kw_only=True):
+    """A checked ``search_by_conditions``: conditions joined by ``operator``, maybe nested."""
+
+    conditions: list[Condition | ConditionGroup]
+    operator: Operator
+    attributes: list[str]
+    offset: int = 0
+    limit: int | None = None
+    sort: list[tuple[str, bool]] | None = None
+
+
+class IdSearch(msgspec.Struct, frozen=True, kw_only=True):
+    """A checked ``search_by_id`` / ``search_by_hash``: records by primary key, in that order."""
+
+    ids: list[Any]
+    attributes: list[str]
+
+
+Search = ValueSearch | ConditionSearch | IdSearch
+
+
+def value_search(
+    *, search_attribute: Any, search_value: Any, get_attributes: Any, offset: Any, limit: Any
+) -> ValueSearch:
+    """Check the fields of a search_by_value.
+
+    Raises:
+        InvalidRequestError: A field is missing or of the wrong type (HarperDB's wording).
+    """
+    attributes = attributes_list(get_attributes)
+    attribute = require(search_attribute, "search_attribute")
+    if search_value is None:
+        raise InvalidRequestError("'search_value' is required")
+    return ValueSearch(
+        attribute=str(attribute),
+        value=search_value,
+        attributes=attributes,
+        offset=non_negative_int(offset, "offset"),
+        limit=non_negative_int(limit, "limit"),
+    )
+
+
+def condition_search(
+    *, conditions: Any, operator: Any, get_attributes: Any, offset: Any, limit: Any, sort: Any
+) -> ConditionSearch:
+    """Check the fields of a search_by_conditions.
+
+    Raises:
+        InvalidRequestError: A field is missing or of the wrong type (HarperDB's wording).
+    """
+    attributes = attributes_list(get_attributes)
+    parsed = parse_conditions(require(conditions, "conditions"))
+    return ConditionSearch(
+        conditions=parsed,
+        operator=_operator(operator),
+        attributes=attributes,
+        limit=non_negative_int(limit, "limit"),
+        offset=non_negative_int(offset, "offset") or 0,
+        sort=_sort(sort),
+    )
+
+
+def id_search(*, ids: Any, get_attributes: Any, field: str) -> IdSearch:
+    """Check the fields of a search by primary key; ``field`` names the ids in refusals."""
+    if ids is None:
+        raise InvalidRequestError(f"'{field}' is required")
+    if not isinstance(ids, list):
+        raise InvalidRequestError(f"'{field}' must be an array")
+    return IdSearch(ids=ids, attributes=attributes_list(get_attributes))
+
+
+def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
+    """Turn HarperDB's ``conditions`` array (possibly nested) into storage conditions."""
+    if not isinstance(value, list):
+        raise InvalidRequestError("'conditions' must be an array")
+    parsed: list[Condition | ConditionGroup] = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise InvalidRequestError("each condition must be an object")
+        if "conditions" in item:
+            operator = _operator(item.get("operator", "and"))
+            parsed.append(
+                ConditionGroup(operator=operator, conditions=parse_conditions(item["conditions"]))
+            )
+            continue
+        attribute = item.get("search_attribute")
+        if not isinstance(attribute, str) or attribute == "":
+            raise InvalidRequestError("'search_attribute' is required")
+        kind = item.get("search_type")
+        if kind not in CONDITION_TYPES:
+            raise InvalidRequestError(
+                f"'search_type' must be one of [{', '.join(sorted(CONDITION_TYPES))}]"
+            )
+        if "search_value" not in item:
+            raise InvalidRequestError("'search_value' is required")
+        search_value = item["search_value"]
+        if kind == "between" and not (isinstance(search_value, list) and len(search_value) == 2):
+            raise InvalidRequestError("'search_value' must be an array of two values for between")
+        parsed.append(Condition(attribute=attribute, type=kind, value=search_value))
+    return parsed
+
+
+def _operator(value: Any) -> Operator:
+    if not isinstance(value, str) or value.lower() not in ("and", "or"):
+        raise InvalidRequestError("'operator' must be one of [and, or]")
+    return "and" if value.lower() == "and" else "or"
+
+
+def _sort(value: Any) -> list[tuple[str, bool]] | None:
+    if value is None:
+        return None
+    keys: list[tuple[str, bool]] = []
+    while value is not None:
+        if not isinstance(value, dict) or not isinstance(value.get("attribute"), str):
+            raise InvalidRequestError("'sort' must be an object with an 'attribute'")
+        keys.append((value["attribute"], bool(value.get("descending", False))))
+        value = value.get("next")
+    return keys
+
+
+def _page(records: Iterator[dict[str, Any]], offset: int | None, limit: int | None) -> Any:
+    start = offset or 0
+    return islice(records, start, None if limit is None else start + limit)
+
+
+def matches(search: Search, table: Table) -> Iterator[dict[str, Any]]:
+    """Run a search and return the whole matching records, streamed (unless sorted)."""
+    if isinstance(search, ValueSearch):
+        found = table.search_value(search.attribute, search.value)
+        paged: Iterator[dict[str, Any]] = _page(found, search.offset, search.limit)
+        return paged
+    if isinstance(search, ConditionSearch):
+        return table.search(
+            search.conditions,
+            search.operator,
+            limit=search.limit,
+            offset=search.offset,
+            sort=search.sort,
+        )
+    return iter(table.get(search.ids))
+
+
+def projector(
+    search: Search, table: Table, user: User | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """Shape records for ``get_attributes``; with ``user``, ``*`` is narrowed to what that
+    user's role may read."""
+    attributes = search.attributes
+    if user is not None:
+        attributes = readable_attributes(user, table, attributes)
+    return table.projector(attributes)
+
+
+def results(search: Search, table: Table, user: User | None = None) -> Iterator[dict[str, Any]]:
+    """Run a search and return projected records, streamed when unsorted."""
+    project = projector(search, table, user)
+    return map(project, matches(search, table))
