@@ -479,3 +479,23 @@ def test_twenty_event_stream_listeners_follow_one_job_to_its_end(
     assert (unknown.status_code, unknown.json()) == (404, {"error": "Job nope not found"})
     anonymous = httpx.get(f"{server.url}/jobs/{job_id}/events")
     assert (anonymous.status_code, anonymous.json()) == (401, {"error": "Must login"})
+
+
+def test_an_export_of_a_whole_table_knows_its_total(
+    instance: Instance, h1: httpx.Client, tmp_path: Path
+) -> None:
+    _table(h1)
+    data = "id\n" + "".join(f"{n}\n" for n in range(25))
+    instance.wait_for_job(_submit(h1, operation="csv_data_load", table="t", data=data), 30)
+    search = {"operation": "search_by_value", "table": "t", "search_attribute": "id"}
+    job_id = _submit(
+        h1,
+        operation="export_local",
+        format="json",
+        path=str(tmp_path),
+        search_operation={**search, "search_value": "*"},
+    )
+    record = instance.wait_for_job(job_id, 30)
+    assert record is not None
+    assert (record["status"], record["processed"], record["total"]) == ("COMPLETE", 25, 25)
+    assert record["percent"] == 100.0
