@@ -46,10 +46,11 @@ def _wait_for(instance: Instance, job_id: str, done: Callable[[dict[str, Any]], 
         change.result(timeout=30)
 
 
-def _rows(path: Path, count: int) -> Path:
+def _rows(path: Path, count: int, filler: int = 0) -> Path:
+    pad = "x" * filler
     with path.open("w") as out:
         out.write("id,name,score\n")
-        out.writelines(f"{n},name-{n},{n % 97}\n" for n in range(count))
+        out.writelines(f"{n},name-{n}{pad},{n % 97}\n" for n in range(count))
     return path
 
 
@@ -145,7 +146,8 @@ def test_cancel_an_export_to_s3_aborts_its_upload(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _table(h1, "src")
-    path = _rows(tmp_path / "src.csv", 200_000)
+    # Wide rows: more than one 8 MiB part, and progress checks after it, in few rows.
+    path = _rows(tmp_path / "src.csv", 40_000, filler=300)
     load = _submit(h1, operation="csv_file_load", table="src", file_path=str(path))
     assert instance.wait_for_job(load, 60)["status"] == "COMPLETE"  # type: ignore[index]
     first_part = threading.Event()
