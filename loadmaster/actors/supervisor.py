@@ -98,7 +98,7 @@ class JobSupervisor(pykka.ThreadingActor):
         #: Jobs waiting for a free slot (CREATED), in submit order; one with a slot at submit
         #: is in ``_running`` at once, its actor told to run when its record is on disk.
         self._queued: deque[_Job] = deque()
-        #: Job keys of jobs started by this process: (user, key) → job id.
+        #: Job keys of jobs whose records are not on disk yet: (user, key) → job id.
         self._keys: dict[tuple[str, str], str] = {}
 
     def on_receive(self, message: Any) -> Any:
@@ -235,12 +235,13 @@ class JobSupervisor(pykka.ThreadingActor):
     def _persisted(self, job_id: str, error: BaseException | None) -> None:
         running = self._running.get(job_id)
         if running is not None:
+            # Its key is on disk now (or never will be): find_key answers for it from here.
+            self._forget_key(running)
             if error is None:
                 self._run_timers(running)
                 return
             # Its actor was started but never told to run: stop it and free the slot.
             self._running.pop(job_id)
-            self._forget_key(running)
             if running.ref is not None:
                 with contextlib.suppress(pykka.ActorDeadError):
                     running.ref.stop(block=False)
@@ -249,10 +250,10 @@ class JobSupervisor(pykka.ThreadingActor):
         job = self._find_queued(job_id)
         if job is None:
             return
+        self._forget_key(job)
         if error is not None:
             # The submitter got a 500 and the registry settles the record: never run it.
             self._queued.remove(job)
-            self._forget_key(job)
             self._start_queued()
             self._update_positions()
             return
