@@ -37,6 +37,8 @@ JOB_TYPES = (
     "delete_files_before",
 )
 MAX_JOB_KEY = 200
+#: A year: longer is no limit at all (and a bigger number may not even be a float).
+MAX_TIMEOUT = 366 * 86_400
 MAX_URL = 2000
 MAX_WAIT = 60.0
 DEFAULT_LIMIT = 100
@@ -58,7 +60,7 @@ def job_options(op: s.Operation, user: User) -> JobOptions:
     if key is not None and (not isinstance(key, str) or not key or len(key) > MAX_JOB_KEY):
         raise InvalidRequestError(f"'job_key' must be a string of 1 to {MAX_JOB_KEY} characters")
     timeout = op.timeout
-    if timeout is not None and (not _number(timeout) or not 0 < timeout < float("inf")):
+    if timeout is not None and (not _number(timeout) or not 0 < timeout <= MAX_TIMEOUT):
         raise InvalidRequestError("'timeout' must be a positive number of seconds")
     url = op.notify_url
     if url is not None:
@@ -163,7 +165,7 @@ def _cursor(value: Any) -> Key | None:
     if value is None:
         return None
     created, sep, job_id = value.partition("_") if isinstance(value, str) else ("", "", "")
-    if not sep or not created.isdigit() or not job_id:
+    if not sep or not created.isdigit() or len(created) > 20 or not job_id:
         raise InvalidRequestError("'next' must be a cursor given by search_jobs")
     return int(created), job_id
 
