@@ -17,9 +17,13 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── ConflictError (409)
     ├── UnsupportedMediaTypeError (415)
     ├── PayloadTooLargeError (413)
+    ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     ├── ServiceUnavailableError (503)  an actor did not answer in time
-    └── StorageError (500)             LMDB failed
+    │   └── ConnectionFailedError      (client) the server cannot be reached
+    ├── StorageError (500)             LMDB failed
+    └── ConfigurationError (500)       a setting is invalid: the server does not start
+        └── DataDirectoryInUseError    another loadmaster holds the data directory
 """
 
 from typing import Any
@@ -172,3 +176,48 @@ class StorageError(LoadmasterError):
     """Raised when LMDB fails (wrapped with ``from exc``)."""
 
     status_code = 500
+
+
+class RequestTimeoutError(LoadmasterError):
+    """Raised when a request body arrives too slowly or takes too long (the connection closes)."""
+
+    status_code = 408
+
+
+class ConfigurationError(LoadmasterError):
+    """Raised at start-up when a setting is invalid or unusable; nothing was created yet."""
+
+    status_code = 500
+
+
+class DataDirectoryInUseError(ConfigurationError):
+    """Raised at start-up when another loadmaster process holds the data directory's lock."""
+
+
+class SystemDatabaseWriteError(PermissionDeniedError):
+    """Raised when a write would update or remove anything of the ``system`` database (403)."""
+
+    TEXT = (
+        "The 'system' database, tables and records are used internally by HarperDB "
+        "and cannot be updated or removed."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}
+
+
+class RequestSchemaError(MalformedBodyError):
+    """Raised when a request fails HarperDB's route schema (400 in Fastify's envelope)."""
+
+
+class ConnectionFailedError(ServiceUnavailableError):
+    """Raised by the client when the server cannot be reached or the connection breaks."""
+
+
+class UploadInterruptedError(InvalidRequestError):
+    """Raised in an upload's job when the client went away before the body was complete."""

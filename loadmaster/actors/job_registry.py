@@ -90,12 +90,16 @@ class JobRegistry(pykka.ThreadingActor):
         on_change: Callable[[JobRecord], None] = lambda _: None,
         settings: "Settings | None" = None,
         notify: Callable[[JobRecord], None] = lambda _: None,
+        on_finished: Callable[[JobRecord], None] = lambda _: None,
     ) -> None:
         """Own the job table of ``store``; ``on_change(record)`` is called (on the
-        registry's thread, so it must be quick) whenever a job's live record changes."""
+        registry's thread, so it must be quick) whenever a job's live record changes;
+        ``notify(record)`` sends a finished job's webhook; ``on_finished(record)`` is called
+        once when a job that ran (or was to run) in this process ends."""
         super().__init__()
         self._on_change = on_change
         self._notify = notify
+        self._on_finished = on_finished
         self._retention_days = settings.job_retention_days if settings is not None else 0.0
         self._index = JobIndex()
         self._paces: dict[str, Pace] = {}
@@ -282,6 +286,7 @@ class JobRegistry(pykka.ThreadingActor):
             )
             self._publish(record)
             self._ended(job_id)
+            self._tell_finished(record)
             return
         self._publish(record)
 
@@ -367,6 +372,7 @@ class JobRegistry(pykka.ThreadingActor):
         final = msgspec.structs.replace(record, **changes)
         self._publish(final, stored=stored)
         self._ended(job_id)
+        self._tell_finished(final)
         if final.notify_url is not None:
             self._notify(final)
 
@@ -382,6 +388,12 @@ class JobRegistry(pykka.ThreadingActor):
         self._publish(msgspec.structs.replace(record, notify=notify), stored=stored)
         if record.status in FINISHED:
             self._finished.add(job_id)
+
+    def _tell_finished(self, record: JobRecord) -> None:
+        try:
+            self._on_finished(record)
+        except Exception:
+            log.exception("a job end listener failed")
 
     def _ended(self, job_id: str) -> None:
         """Note that a job's live record is final: it is dropped once written."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from loadmaster.actors.job_events import JobEvents
 from loadmaster.actors.job_index import JobFilter, Key
 from loadmaster.actors.job_record import JobRecord, get_job_view, job_table, record_from_stored
 from loadmaster.actors.job_registry import JobRegistry
@@ -56,11 +57,18 @@ class JobSystem:
         self._watchers: dict[str, Future[JobRecord]] = {}
         self._watch_lock = threading.Lock()
         self._notifier = Notifier(self._notified, secret=settings.webhook_secret)
+        #: Jobs starting and ending, told to listeners (the job log, the server's metrics).
+        self.events = JobEvents()
 
     def start(self) -> None:
         """Start the registry (which settles interrupted jobs), then the supervisor."""
         self._registry = JobRegistry.start(
-            self._store, self._live, self._changed_record, self._settings, self._webhook
+            self._store,
+            self._live,
+            self._changed_record,
+            self._settings,
+            self._webhook,
+            self._job_ended,
         )
         # Jobs are read without asking the registry: wait until it has settled interrupted
         # ones, so that no reader sees them as still running.
@@ -92,6 +100,10 @@ class JobSystem:
         if registry is not None:
             with contextlib.suppress(pykka.ActorDeadError):
                 registry.tell(JobNotified(job_id=job_id, notify=notify))
+
+    def _job_ended(self, record: JobRecord) -> None:
+        """Called by the registry, on its thread, once per job when its record becomes final."""
+        self.events.ended(get_job_view(record))
 
     def _changed_record(self, record: JobRecord) -> None:
         """Called by the registry, on its thread, with each new live record."""
@@ -169,6 +181,15 @@ class JobSystem:
             raise ServiceUnavailableError("The job system is not running")
         job_id = str(uuid.uuid4())
         persisted: Future[str | None] = Future()
+
+        def recorded(done: "Future[str | None]") -> None:
+            # A new record on disk (not the answer of an existing job_key).
+            if not done.cancelled() and done.exception() is None and done.result() is None:
+                live = self._live.get(job_id)
+                status = live.status if live is not None else "IN_PROGRESS"
+                self.events.started(job_id, type, user.username, request, status)
+
+        persisted.add_done_callback(recorded)
         try:
             self._supervisor.tell(
                 StartJob(

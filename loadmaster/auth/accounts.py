@@ -7,7 +7,6 @@ every administrator out.
 """
 
 import dataclasses
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +14,19 @@ import msgspec
 
 from loadmaster.auth.passwords import hash_password
 from loadmaster.auth.role_validation import validate_role
-from loadmaster.auth.roles import CREATED, UPDATED, role_answer, role_in_user_info
-from loadmaster.auth.users import UserStore
-from loadmaster.errors import ConflictError, NotFoundError
+from loadmaster.auth.roles import (
+    CREATED,
+    UPDATED,
+    altered_role_answer,
+    as_written,
+    role_answer,
+    role_in_user_info,
+    with_system_tables,
+)
+from loadmaster.auth.users import UserStore, new_uid
+from loadmaster.errors import ConflictError, InvalidRequestError, NotFoundError
 from loadmaster.models import User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.storage import Condition
 
 LAST_SUPER_USER = (
@@ -26,8 +34,9 @@ LAST_SUPER_USER = (
     "Grant super_user to another active user first."
 )
 ROLE_NOT_FOUND = "Role not found"
+INVALID_ROLE_ID = "Invalid role id"
 #: Fields of a user record never shown to anyone.
-_SECRET_FIELDS = frozenset({"password", "refresh_token"})
+_SECRET_FIELDS = frozenset({"password", "refresh_token", "uid"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,7 +62,13 @@ def add_user(users: UserStore, username: str, password: str, role: str, *, activ
         found = users.roles.by_name(role)
         if found is None:
             raise NotFoundError(f"{role} role not found")
-        record = {"username": username, "password": hashed, "role": found["id"], "active": active}
+        record = {
+            "username": username,
+            "password": hashed,
+            "role": found["id"],
+            "active": active,
+            "uid": new_uid(),
+        }
         if users.user_table.write([record], "insert").skipped:
             raise ConflictError(f"User {username} already exists")
     return f"{username} successfully added"
@@ -69,7 +84,8 @@ def alter_user(
 ) -> dict[str, Any]:
     """Change a user's password, role (by name) or active flag.
 
-    A new password also revokes the user's refresh token.
+    A new password also gives the user a new identity, so every token issued before (both
+    kinds) stops working.
 
     Raises:
         NotFoundError: No such user, or no role with that name.
@@ -79,6 +95,7 @@ def alter_user(
     if password is not None:
         changes["password"] = hash_password(password)
         changes["refresh_token"] = None
+        changes["uid"] = new_uid()
     with users.changing():
         record = users.user_record(username)
         if role is not None:
@@ -125,7 +142,8 @@ def drop_user(users: UserStore, username: str) -> str:
 
 def list_users(users: UserStore) -> list[dict[str, Any]]:
     """Return every user with their role record, without secrets."""
-    roles = {r.get("id"): role_answer(r) for r in users.roles.all()}
+    tables = users.store.table_names(SYSTEM_DATABASE)
+    roles = {r.get("id"): role_answer(with_system_tables(r, tables)) for r in users.roles.all()}
     return [_user_answer(r, roles.get(r.get("role"))) for r in users.user_table.scan()]
 
 
@@ -139,7 +157,11 @@ def user_info(users: UserStore, user: User) -> dict[str, Any]:
     return {
         "active": active,
         "username": user.username,
-        "role": role_in_user_info(role) if role is not None else None,
+        "role": (
+            role_in_user_info(with_system_tables(role, users.store.table_names(SYSTEM_DATABASE)))
+            if role is not None
+            else None
+        ),
     }
 
 
@@ -162,21 +184,27 @@ def _user_answer(record: dict[str, Any], role: dict[str, Any] | None) -> dict[st
 
 
 def add_role(users: UserStore, role: Any, permission: Any, role_id: Any = None) -> dict[str, Any]:
-    """Create a role; answer with its record.
+    """Create a role; answer with its record. Its id is its name unless ``role_id`` is given.
+
+    An explicit id that another role already has is answered with the request, and nothing is
+    stored (as HarperDB skips that insert silently).
 
     Raises:
         RolePermissionsError: The permission JSON is invalid.
-        ConflictError: A role with that name (or id) exists.
+        ConflictError: A role with that name exists.
     """
     validate_role(users.store, role=role, role_id=role_id, permission=permission, altering=False)
+    if role_id is None:
+        record = {"role": role, "permission": permission, "id": role}
+    else:
+        record = {"role": role, "id": role_id, "permission": permission}
     with users.changing():
         if users.roles.by_name(role) is not None:
             raise ConflictError(f"A role with name '{role}' already exists")
-        new_id = role_id if role_id is not None else str(uuid.uuid4())
-        record = {"id": new_id, "role": role, "permission": permission}
         if users.roles.table.write([record], "insert").skipped:
-            raise ConflictError(f"A role with id '{new_id}' already exists")
-    return role_answer(users.roles.get(new_id) or record)
+            return record
+    stored = users.roles.get(record["id"])
+    return as_written(stored) if stored is not None else record
 
 
 def alter_role(users: UserStore, role_id: Any, role: Any, permission: Any) -> dict[str, Any]:
@@ -184,14 +212,14 @@ def alter_role(users: UserStore, role_id: Any, role: Any, permission: Any) -> di
 
     Raises:
         RolePermissionsError: The permission JSON is invalid.
-        NotFoundError: No role has that id.
+        InvalidRequestError: No role has that id (``Invalid role id``).
         ConflictError: The new name is taken, or no active super user would remain.
     """
     validate_role(users.store, role=role, role_id=role_id, permission=permission, altering=True)
     with users.changing():
         existing = users.roles.get(role_id)
         if existing is None:
-            raise NotFoundError(ROLE_NOT_FOUND)
+            raise InvalidRequestError(INVALID_ROLE_ID)
         if role is not None and role != existing.get("role") and users.roles.by_name(role):
             raise ConflictError(f"A role with name '{role}' already exists")
         super_user = _is_super(permission)
@@ -205,7 +233,7 @@ def alter_role(users: UserStore, role_id: Any, role: Any, permission: Any) -> di
         if role is not None:
             changes["role"] = role
         users.roles.table.write([changes], "update")
-    return role_answer(users.roles.get(role_id) or {**existing, **changes})
+    return altered_role_answer(users.roles.get(role_id) or {**existing, **changes})
 
 
 def drop_role(users: UserStore, role_id: Any) -> str:
@@ -232,8 +260,8 @@ def drop_role(users: UserStore, role_id: Any) -> str:
 
 
 def list_roles(users: UserStore) -> list[dict[str, Any]]:
-    """Return every role record."""
-    return [role_answer(r) for r in users.roles.all()]
+    """Return every role record in id order, keys as they were written."""
+    return [as_written(r) for r in users.roles.all()]
 
 
 # -- the last super user ----------------------------------------------------------------------

@@ -8,14 +8,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loadmaster.auth import permissions
+from loadmaster.auth import permissions, system_rules
 from loadmaster.auth.authorization import (
     check_database_visible,
     check_structure,
     check_table_access,
 )
-from loadmaster.errors import PermissionDeniedError
+from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError
 from loadmaster.models import User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.operations import schema as s
 from loadmaster.storage import Store
 
@@ -27,6 +28,8 @@ __all__ = [
     "Restricted",
     "SuperUser",
     "TableAccess",
+    "delete_access",
+    "describe_access",
     "load_access",
     "read_access",
     "write_access",
@@ -64,7 +67,17 @@ class SuperUser(Access):
 
     def check(self, op: Any, user: User, _store: Store) -> None:
         """Refuse unless the role's ``structure_user`` covers the operation's database."""
-        check_structure(user, self.name, op.db if isinstance(op, s.DatabaseOp) else "")
+        db = op.db if isinstance(op, s.DatabaseOp) else ""
+        if db == SYSTEM_DATABASE:
+            if self.name in _SYSTEM_REMOVALS:
+                raise SystemDatabaseWriteError
+            if self.name == "createAttribute":
+                system_rules.refuse_insert(getattr(op, "table", None))
+        check_structure(user, self.name, db)
+
+
+#: The structure operations that would remove something of the system database.
+_SYSTEM_REMOVALS = frozenset({"dropSchema", "dropTable", "dropAttribute"})
 
 
 class Everyone(Access):
@@ -80,8 +93,10 @@ EVERYONE = Everyone()
 class DatabaseVisible(Access):
     """Describing a database: only one the role may see (else it "does not exist")."""
 
-    def check(self, op: Any, user: User, _store: Store) -> None:
-        """Refuse a database the role may not see."""
+    def check(self, op: Any, user: User, store: Store) -> None:
+        """Refuse a database the role may not see (the system database: any role)."""
+        if op.db == SYSTEM_DATABASE:
+            system_rules.check_describe(user, store, None)
         check_database_visible(user, op.db)
 
 
@@ -92,9 +107,16 @@ class TableAccess(Access):
     needs: Callable[[Any], Sequence[str]]
     #: The attributes the operation touches and the permissions it needs on each, if any.
     attributes: Callable[[Any], tuple[Sequence[str], Sequence[str]]] | None = None
+    #: HarperDB's refusal of the operation on a system table (one always comes: roles never
+    #: grant the system database); without it, the permission object naming ``needs``.
+    system: Callable[[Any, User, Store], None] | None = None
 
     def check(self, op: Any, user: User, store: Store) -> None:
         """Refuse unless the role grants what the operation needs on its table."""
+        if op.db == SYSTEM_DATABASE:
+            if self.system is not None:
+                self.system(op, user, store)
+            system_rules.refuse_load(op.table, list(self.needs(op)))
         if op.table is None or op.table == "":
             return  # the handler answers 400 "'table' is required" before touching anything
         touched = self.attributes(op) if self.attributes is not None else None
@@ -107,13 +129,30 @@ def _always(*needs: str) -> Callable[[Any], Sequence[str]]:
 
 def read_access() -> TableAccess:
     """Searches: ``read`` on the table and on every attribute projected or searched on."""
-    return TableAccess(_always("read"), lambda op: (_read_attributes(op), ("read",)))
+    return TableAccess(
+        _always("read"),
+        lambda op: (_read_attributes(op), ("read",)),
+        lambda op, user, store: system_rules.check_read(user, store, op.table),
+    )
 
 
-def write_access(action: str) -> TableAccess:
+def describe_access() -> TableAccess:
+    """describe_table: like a search, but system metadata is refused with its own text."""
+    return TableAccess(
+        _always("read"),
+        lambda op: (_read_attributes(op), ("read",)),
+        lambda op, user, store: system_rules.check_describe(user, store, op.table),
+    )
+
+
+def write_access(action: system_rules.Write) -> TableAccess:
     """insert / update / upsert: the action's permissions on the table and written attributes."""
     needs = permissions.WRITE_NEEDS[action]
-    return TableAccess(_always(*needs), lambda op: (_record_attributes(op), needs))
+    return TableAccess(
+        _always(*needs),
+        lambda op: (_record_attributes(op), needs),
+        lambda op, user, store: system_rules.check_write(user, store, op.table, action),
+    )
 
 
 def load_access() -> TableAccess:
@@ -124,7 +163,10 @@ def load_access() -> TableAccess:
 
 def delete_access() -> TableAccess:
     """Deletes by primary key: ``delete`` on the table."""
-    return TableAccess(_always("delete"))
+    return TableAccess(
+        _always("delete"),
+        system=lambda op, user, store: system_rules.check_write(user, store, op.table, "delete"),
+    )
 
 
 def _load_needs(op: Any) -> Sequence[str]:

@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from loadmaster.auth import system_rules
 from loadmaster.errors import InvalidRequestError
 from loadmaster.jobs.delete_before import deleted_message
-from loadmaster.names import Action
-from loadmaster.operations import schema as s
+from loadmaster.names import SYSTEM_DATABASE, Action
+from loadmaster.operations import schema as s, system_writes
 from loadmaster.operations.access import delete_access, read_access, write_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.handler_context import Context
@@ -14,17 +15,34 @@ from loadmaster.query import (
     condition_search,
     id_search,
     records_list,
+    require,
     results,
+    system_table,
     value_search,
 )
+from loadmaster.storage import Table, WriteResult
 
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
 
 
-def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> Any:
-    table = table_of(op, ctx.store, status=400)
+def _search_table(op: s.TableOp, ctx: Context) -> Table:
+    if op.db == SYSTEM_DATABASE:
+        system_rules.check_read(ctx.user, ctx.store, require(op.table, "table"))
+        return system_table(ctx.store, op.table)
+    return table_of(op, ctx.store)
+
+
+def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> WriteResult:
+    system = op.db == SYSTEM_DATABASE
+    if system:
+        system_rules.check_write(ctx.user, ctx.store, require(op.table, "table"), action)
+        table = system_table(ctx.store, op.table)
+    else:
+        table = table_of(op, ctx.store, status=400)
     records = records_list(op.records)
     try:
+        if system:
+            return system_writes.write(ctx, table, records, action)
         return table.write(records, action)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
@@ -74,8 +92,11 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
         raise InvalidRequestError("'hash_values' is required")
     if not isinstance(ids, list):
         raise InvalidRequestError("'hash_values' must be an array")
-    table = table_of(op, ctx.store)
-    table.delete(ids)
+    if op.db == SYSTEM_DATABASE:
+        system_rules.check_write(ctx.user, ctx.store, op.table, "delete")
+        system_writes.delete(ctx, system_table(ctx.store, op.table), ids)
+    else:
+        table_of(op, ctx.store).delete(ids)
     return {
         "message": deleted_message(len(ids), len(ids)),
         "deleted_hashes": ids,
@@ -86,7 +107,7 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
 def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[dict[str, Any]]:
     ids = op.ids if op.ids is not None else op.hash_values
     search = id_search(ids=ids, get_attributes=op.get_attributes, field=field)
-    return list(results(search, table_of(op, ctx.store), ctx.user))
+    return list(results(search, _search_table(op, ctx), ctx.user))
 
 
 @operation(s.SearchById, access=read_access())
@@ -104,7 +125,7 @@ def search_by_hash(op: s.SearchByHash, ctx: Context) -> list[dict[str, Any]]:
 @operation(s.SearchByValue, access=read_access())
 def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
     """Read records whose attribute matches a value (``*`` wildcards)."""
-    table = table_of(op, ctx.store)
+    table = _search_table(op, ctx)
     search = value_search(
         search_attribute=op.search_attribute,
         search_value=op.search_value,
@@ -118,7 +139,7 @@ def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
 @operation(s.SearchByConditions, access=read_access())
 def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[str, Any]]:
     """Read records matching conditions joined by ``and`` / ``or``, possibly nested."""
-    table = table_of(op, ctx.store)
+    table = _search_table(op, ctx)
     search = condition_search(
         conditions=op.conditions,
         operator=op.operator,

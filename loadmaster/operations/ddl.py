@@ -2,21 +2,22 @@
 
 from typing import Any
 
-from loadmaster.auth import permissions
+from loadmaster.auth import permissions, system_rules
 from loadmaster.errors import InvalidRequestError
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.operations import schema as s
-from loadmaster.operations.access import EVERYONE, DatabaseVisible, read_access
+from loadmaster.operations.access import EVERYONE, DatabaseVisible, describe_access
 from loadmaster.operations.checks import check_name, table_of
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
-from loadmaster.query import require, user_database
+from loadmaster.query import require, system_table, user_database
 from loadmaster.storage import AttributeInfo
 
 _TYPES = {"Int", "Long", "Float", "BigInt", "String", "Boolean", "Date", "Bytes", "Any", "ID"}
 
 
 def _create_database(op: s.DatabaseOp, ctx: Context) -> dict[str, str]:
-    db = user_database(check_name(op.db, "Database"))
+    db = check_name(op.db, "Database")  # ``system`` exists: "database 'system' already exists"
     ctx.store.create_database(db)
     return {"message": f"database '{db}' successfully created"}
 
@@ -80,6 +81,8 @@ def drop_table(op: s.DropTable, ctx: Context) -> dict[str, str]:
 def create_attribute(op: s.CreateAttribute, ctx: Context) -> dict[str, str]:
     """Add an attribute to a table."""
     name = check_name(require(op.attribute, "attribute"), "Attribute")
+    if op.db == SYSTEM_DATABASE:
+        system_rules.refuse_insert(op.table)
     table = table_of(op, ctx.store)
     table.create_attribute(name)
     return {"message": f"attribute '{table.database}.{table.name}.{name}' successfully created."}
@@ -109,15 +112,20 @@ def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
 
 
 def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
-    return _describe_database(user_database(op.db), ctx)
+    if op.db == SYSTEM_DATABASE:
+        system_rules.check_describe(ctx.user, ctx.store, None)
+    return _describe_database(op.db, ctx)
 
 
 operation(s.DescribeDatabase, access=DatabaseVisible())(_describe_one_database)
 operation(s.DescribeSchema, access=DatabaseVisible())(_describe_one_database)
 
 
-@operation(s.DescribeTable, access=read_access())
+@operation(s.DescribeTable, access=describe_access())
 def describe_table(op: s.DescribeTable, ctx: Context) -> dict[str, Any]:
     """Describe one table."""
+    if op.db == SYSTEM_DATABASE:
+        system_rules.check_describe(ctx.user, ctx.store, require(op.table, "table"))
+        return system_table(ctx.store, op.table).describe()
     table = table_of(op, ctx.store)
     return permissions.visible_description(ctx.user, table.database, table.name, table.describe())

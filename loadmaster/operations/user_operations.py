@@ -10,7 +10,7 @@ from typing import Any
 from loadmaster.auth import accounts
 from loadmaster.auth.tokens import INVALID_TOKEN
 from loadmaster.auth.users import INVALID_CREDENTIALS
-from loadmaster.errors import AuthenticationError, InvalidRequestError
+from loadmaster.errors import AuthenticationError, InvalidRequestError, RequestSchemaError
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE
 from loadmaster.operations.handler_context import Context
@@ -51,7 +51,7 @@ def alter_role(op: s.AlterRole, ctx: Context) -> dict[str, Any]:
 def drop_role(op: s.DropRole, ctx: Context) -> dict[str, str]:
     """Delete a role that no active user holds."""
     if _blank(op.id):
-        raise InvalidRequestError("Id can't be blank")
+        raise RequestSchemaError("Id can't be blank")
     return {"message": accounts.drop_role(ctx.users, op.id)}
 
 
@@ -120,7 +120,7 @@ def drop_user(op: s.DropUser, ctx: Context) -> dict[str, str]:
     return {"message": accounts.drop_user(ctx.users, op.username)}
 
 
-@operation(s.ListUsers, super_user="listUsers")
+@operation(s.ListUsers, super_user="listUsersExternal")
 def list_users(_op: s.ListUsers, ctx: Context) -> list[dict[str, Any]]:
     """List every user and their role; never a password."""
     return accounts.list_users(ctx.users)

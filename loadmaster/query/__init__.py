@@ -12,6 +12,7 @@ from loadmaster.query.fields import (
     non_negative_int,
     records_list,
     require,
+    system_table,
     table_at,
     user_database,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "records_list",
     "require",
     "results",
+    "system_table",
     "table_at",
     "user_database",
     "value_search",

@@ -5,6 +5,7 @@ from typing import Any
 from loadmaster.errors import (
     DatabaseNotFoundError,
     InvalidRequestError,
+    SystemDatabaseWriteError,
     TableNotFoundError,
 )
 from loadmaster.names import DEFAULT_DATABASE, SYSTEM_DATABASE, blank
@@ -19,12 +20,19 @@ def require(value: Any, field: str) -> Any:
 
 
 def user_database(db: str) -> str:
-    """Refuse the reserved ``system`` database in data operations."""
+    """Refuse the ``system`` database where nothing may change it (HarperDB's 403 text).
+
+    Operations that HarperDB lets use the system database check its rules first
+    (``auth.system_rules``) and then look the table up with :func:`system_table`.
+    """
     if db == SYSTEM_DATABASE:
-        raise InvalidRequestError(
-            "The 'system' database holds loadmaster's own tables and cannot be used here"
-        )
+        raise SystemDatabaseWriteError
     return db
+
+
+def system_table(store: Store, table: Any) -> Table:
+    """Return a system table the caller was allowed to use (``auth.system_rules``)."""
+    return store.table(SYSTEM_DATABASE, str(require(table, "table")))
 
 
 def find_table(store: Store, db: str, table: str, *, status: int | None = None) -> Table:
@@ -56,8 +64,8 @@ def find_table(store: Store, db: str, table: str, *, status: int | None = None) 
 
 
 def table_at(store: Store, db: str, table: Any, *, status: int | None = None) -> Table:
-    """Return the table a request names: ``table`` required, ``system`` refused, then looked up
-    (see :func:`find_table` for ``status``)."""
+    """Return the table a request names: ``table`` required, ``system`` refused (403), then
+    looked up (see :func:`find_table` for ``status``)."""
     name = require(table, "table")
     return find_table(store, user_database(db), str(name), status=status)
 

@@ -11,8 +11,10 @@ from typing import Any, Literal
 import msgspec
 
 from loadmaster.auth.permissions import readable_attributes
+from loadmaster.auth.system_rules import SECRET_FIELDS
 from loadmaster.errors import InvalidRequestError
 from loadmaster.models import User
+from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.query.fields import attributes_list, non_negative_int, require
 from loadmaster.storage import Condition, ConditionGroup, Table
 from loadmaster.storage.conditions import CONDITION_TYPES
@@ -180,6 +182,11 @@ def projector(
     attributes = search.attributes
     if user is not None:
         attributes = readable_attributes(user, table, attributes)
+    if table.database == SYSTEM_DATABASE:
+        # Password hashes and token digests are never answered, not even to super users.
+        if "*" in attributes:
+            attributes = table.attribute_names()
+        attributes = [a for a in attributes if a not in SECRET_FIELDS]
     return table.projector(attributes)
 
 

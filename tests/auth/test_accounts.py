@@ -24,6 +24,13 @@ READER = {
 }
 
 
+def system_tables(*, read: bool) -> dict[str, Any]:
+    """The system entry HarperDB shows in a user's role (ops-more §5.6)."""
+    grant = {"read": read, "insert": False, "update": False, "delete": False}
+    tables = ("hdb_role", "hdb_user", "hdb_job")
+    return {"tables": {t: {**grant, "attribute_permissions": []} for t in tables}}
+
+
 @pytest.fixture
 def db(instance: Instance) -> Instance:
     instance.operation({"operation": "create_table", "table": "dog", "primary_key": "id"})
@@ -81,8 +88,8 @@ def test_alter_and_drop_role(db: Instance) -> None:
     )
     assert (altered["id"], altered["role"]) == (role_id, "viewer")
     assert refusal(db, {"operation": "alter_role", "id": "nope", "permission": READER}) == (
-        404,
-        {"error": "Role not found"},
+        400,
+        {"error": "Invalid role id"},
     )
     assert db.operation({"operation": "drop_role", "id": role_id}) == {
         "message": "viewer successfully deleted"
@@ -91,7 +98,10 @@ def test_alter_and_drop_role(db: Instance) -> None:
         404,
         {"error": "Role not found"},
     )
-    assert refusal(db, {"operation": "drop_role"}) == (400, {"error": "Id can't be blank"})
+    assert refusal(db, {"operation": "drop_role"}) == (
+        400,
+        {"statusCode": 400, "error": "Bad Request", "message": "Id can't be blank"},
+    )
 
 
 def test_a_role_held_by_an_active_user_cannot_be_dropped(db: Instance) -> None:
@@ -138,11 +148,14 @@ def test_users_are_listed_without_secrets(db: Instance) -> None:
     users = {u["username"]: u for u in db.operation({"operation": "list_users"})}
     bob = users["bob"]
     assert list(bob)[:3] == ["username", "active", "role"]
-    assert bob["role"] == role
+    assert bob["role"] == {**role, "permission": {**READER, "system": system_tables(read=False)}}
     assert bob["active"] is True
     assert "password" not in bob
     assert "refresh_token" not in bob
-    assert users["HDB_ADMIN"]["role"]["permission"] == {"super_user": True}
+    assert users["HDB_ADMIN"]["role"]["permission"] == {
+        "super_user": True,
+        "system": system_tables(read=True),
+    }
 
 
 def test_user_info_describes_the_caller(db: Instance) -> None:
@@ -153,7 +166,7 @@ def test_user_info_describes_the_caller(db: Instance) -> None:
     assert list(info) == ["active", "username", "role"]
     assert (info["active"], info["username"]) == (True, "bob")
     assert list(info["role"]) == ["permission", "role", "id", "__updatedtime__", "__createdtime__"]
-    assert info["role"]["permission"] == READER
+    assert info["role"]["permission"] == {**READER, "system": system_tables(read=False)}
 
 
 def test_alter_user_changes_password_role_and_active(db: Instance) -> None:

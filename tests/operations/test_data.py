@@ -2,7 +2,12 @@
 
 import pytest
 
-from loadmaster.errors import InvalidRequestError, LoadmasterError, NotFoundError
+from loadmaster.errors import (
+    InvalidRequestError,
+    LoadmasterError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from loadmaster.instance import Instance
 
 
@@ -293,7 +298,13 @@ def test_unknown_operation_and_bad_body(instance: Instance) -> None:
 
 
 def test_system_database_is_reserved(instance: Instance) -> None:
-    with pytest.raises(InvalidRequestError):
+    # ops-more §6.3: HarperDB's 403 refusal (this was a 400 of loadmaster's own wording).
+    with pytest.raises(PermissionDeniedError) as refused:
         instance.operation({"operation": "drop_database", "database": "system"})
+    assert refused.value.status_code == 403
+    assert refused.value.body() == {
+        "error": "The 'system' database, tables and records are used internally by HarperDB "
+        "and cannot be updated or removed."
+    }
     with pytest.raises(NotFoundError):
         instance.operation({"operation": "describe_database", "database": "nowhere"})

@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import msgspec
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from loadmaster.actors import JobRecord, get_job_view
 from loadmaster.errors import LoadmasterError, NotFoundError
 from loadmaster.models import FINISHED
-from loadmaster.server.credentials import authenticate
+from loadmaster.server.credentials import Credentials
 
 if TYPE_CHECKING:
     from loadmaster.actors import JobSystem
@@ -65,7 +64,9 @@ async def _stream(jobs: "JobSystem", job_id: str, record: JobRecord) -> AsyncIte
 
 
 def job_events_route(
-    instance: "Instance", error_response: Callable[[LoadmasterError], Response]
+    instance: "Instance",
+    credentials: Credentials,
+    error_response: Callable[[LoadmasterError], Response],
 ) -> Callable[[Request], Awaitable[Response]]:
     """Return the Starlette endpoint of ``GET /jobs/{job_id}/events`` for ``instance``."""
 
@@ -77,9 +78,7 @@ def job_events_route(
             authorization = f"Bearer {token}"
         client = request.client.host if request.client is not None else None
         try:
-            user = await run_in_threadpool(
-                authenticate, instance.users, authorization, None, client
-            )
+            user = await credentials.header_user(authorization, client)
             record = instance.jobs.record(job_id)
             if record is None or not (user.super_user or record.user == user.username):
                 raise NotFoundError(f"Job {job_id} not found")
