@@ -91,15 +91,18 @@ class JobRegistry(pykka.ThreadingActor):
         settings: "Settings | None" = None,
         notify: Callable[[JobRecord], None] = lambda _: None,
         on_finished: Callable[[JobRecord], None] = lambda _: None,
+        on_started: Callable[[JobRecord], None] = lambda _: None,
     ) -> None:
         """Own the job table of ``store``; ``on_change(record)`` is called (on the
         registry's thread, so it must be quick) whenever a job's live record changes;
         ``notify(record)`` sends a finished job's webhook; ``on_finished(record)`` is called
-        once when a job that ran (or was to run) in this process ends."""
+        once when a job that ran (or was to run) in this process ends; ``on_started(record)``
+        when a queued job gets its slot."""
         super().__init__()
         self._on_change = on_change
         self._notify = notify
         self._on_finished = on_finished
+        self._on_started = on_started
         self._retention_days = settings.job_retention_days if settings is not None else 0.0
         self._index = JobIndex()
         self._paces: dict[str, Pace] = {}
@@ -323,14 +326,14 @@ class JobRegistry(pykka.ThreadingActor):
         record = self._live.get(job_id)
         if record is None or record.status in FINISHED:
             return
-        self._publish(
-            msgspec.structs.replace(
-                record,
-                status=JobStatus.IN_PROGRESS.value,
-                start_datetime=start,
-                queue_position=None,
-            )
+        started = msgspec.structs.replace(
+            record, status=JobStatus.IN_PROGRESS.value, start_datetime=start, queue_position=None
         )
+        self._publish(started)
+        try:
+            self._on_started(started)
+        except Exception:
+            log.exception("a job start listener failed")
 
     def _positions(self, positions: dict[str, int]) -> None:
         # Shown at once, written with the next change: a restart settles queued jobs anyway.

@@ -69,6 +69,7 @@ class JobSystem:
             self._settings,
             self._webhook,
             self._job_ended,
+            self._queued_job_started,
         )
         # Jobs are read without asking the registry: wait until it has settled interrupted
         # ones, so that no reader sees them as still running.
@@ -100,6 +101,10 @@ class JobSystem:
         if registry is not None:
             with contextlib.suppress(pykka.ActorDeadError):
                 registry.tell(JobNotified(job_id=job_id, notify=notify))
+
+    def _queued_job_started(self, record: JobRecord) -> None:
+        """Called by the registry, on its thread, when a queued job gets its slot."""
+        self.events.started(record.id, record.type, record.user, record.request, record.status)
 
     def _job_ended(self, record: JobRecord) -> None:
         """Called by the registry, on its thread, once per job when its record becomes final."""

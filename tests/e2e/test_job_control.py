@@ -103,6 +103,13 @@ def small_http(small_instance: Instance) -> Iterator[httpx.Client]:
         yield client
 
 
+def _metric(http: httpx.Client, name: str) -> float:
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def _table(http: httpx.Client, name: str = "t") -> None:
     assert _post(http, operation="create_table", table=name, primary_key="id").status_code == 200
 
@@ -247,6 +254,8 @@ def test_jobs_above_the_limit_are_created_with_a_queue_position(
         assert [r["status"] for r in records] == ["IN_PROGRESS"] * 2 + ["CREATED"] * 3
         assert [r.get("queue_position") for r in records] == [None, None, 1, 2, 3]
         assert all("start_datetime" not in r for r in records[2:])
+        assert _metric(small_http, "loadmaster_jobs_queued") == 3
+        assert _metric(small_http, "loadmaster_jobs_running") == 2
         # A queued job can be cancelled; the ones behind it move up.
         assert _post(small_http, operation="cancel_job", id=ids[2]).status_code == 200
         cancelled = small_instance.wait_for_job(ids[2], 30)
@@ -263,6 +272,8 @@ def test_jobs_above_the_limit_are_created_with_a_queue_position(
         for job_id in ids:
             small_instance.wait_for_job(job_id, 30)
         assert gate.started == [ids[0], ids[1], ids[3], ids[4]]
+        assert _metric(small_http, "loadmaster_jobs_queued") == 0
+        assert _metric(small_http, "loadmaster_jobs_running") == 0
         # A wait that is over answers the record as it is.
         short = _post(small_http, operation="get_job", id=ids[0], wait=0.01).json()
         assert short[0]["status"] == "COMPLETE"
