@@ -8,9 +8,14 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── InvalidRequestError (400)      bad body, field or value
     │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
-    │   └── MalformedBodyError         the body is JSON but not an object
+    │   ├── MalformedBodyError         the body is JSON but not an object
+    │   ├── FetchRefusedError          a server-side fetch would reach a non-public address
+    │   └── SqlParseError              SQL text that does not parse
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    │   ├── SystemDatabaseWriteError   a write to the system database
+    │   └── TimestampWriteError        SQL write of a timestamp a role lists
+    ├── FileOutsideRootsError (403)    a server-side file path outside the file roots
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
     │   └── TableNotFoundError
@@ -19,6 +24,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── PayloadTooLargeError (413)
     ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
+    │   └── SqlError                   a SQL statement failed validation or evaluation
     ├── ServiceUnavailableError (503)  an actor did not answer in time
     │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
@@ -82,6 +88,11 @@ class MalformedBodyError(InvalidRequestError):
         return {"statusCode": 400, "error": "Bad Request", "message": self.message}
 
 
+class FetchRefusedError(InvalidRequestError):
+    """Raised when a server-side fetch for a caller who is not a super user would reach a
+    loopback, private, link-local, multicast or unspecified address."""
+
+
 class AuthenticationError(LoadmasterError):
     """Raised when credentials are missing, wrong, or belong to an inactive user."""
 
@@ -117,6 +128,15 @@ class PermissionDeniedError(LoadmasterError):
             "unauthorized_access": self.unauthorized_access,
             "invalid_schema_items": self.invalid_schema_items,
         }
+
+
+class FileOutsideRootsError(LoadmasterError):
+    """Raised when a server-side file path resolves outside the caller's file roots."""
+
+    status_code = 403
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"File path '{path}' is outside the allowed file roots")
 
 
 class NotFoundError(LoadmasterError):
@@ -221,3 +241,32 @@ class ConnectionFailedError(ServiceUnavailableError):
 
 class UploadInterruptedError(InvalidRequestError):
     """Raised in an upload's job when the client went away before the body was complete."""
+
+
+class SqlParseError(InvalidRequestError):
+    """Raised when the text of a ``sql`` operation does not parse (HarperDB's 400 excerpt)."""
+
+    status_code = 400
+
+
+class SqlError(ServerError):
+    """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
+
+    status_code = 500
+
+
+class TimestampWriteError(PermissionDeniedError):
+    """Raised when a role that lists a timestamp attribute writes it through SQL (403)."""
+
+    TEXT = (
+        "Internal timestamp attributes - '__createdtime_' and '__updatedtime__' - cannot be "
+        "inserted to or updated by HDB users."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}

@@ -7,8 +7,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from loadmaster.actors.audit_retention import AuditRetention, retention_seconds
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
+from loadmaster.jobs.file_roots import create_default_root
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
 from loadmaster.operations.handler_context import Context
@@ -52,6 +54,7 @@ class Instance:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        retention = retention_seconds(settings.audit_retention)
         data = Path(settings.data)
         data.mkdir(parents=True, exist_ok=True)
         # First of all: a directory another process serves is left exactly as it is.
@@ -60,10 +63,12 @@ class Instance:
         self._closed = False
         self._lock = threading.Lock()
         try:
+            create_default_root(settings)
             self.store = Store.open(data, map_size=settings.map_size)
         except BaseException:
             self._dir_lock.release()
             raise
+        self.audit_retention = AuditRetention(self.store, retention)
         try:
             self.users = UserStore(self.store)
             generated = self.users.bootstrap(data, settings.admin_password)
@@ -75,6 +80,7 @@ class Instance:
                 )
             self.jobs = JobSystem(self.store, settings)
             self.jobs.start()
+            self.audit_retention.start()
         except BaseException:
             self.store.close()
             self._dir_lock.release()
@@ -126,6 +132,7 @@ class Instance:
             for server in reversed(self._servers):
                 server.stop()
             self._servers.clear()
+            self.audit_retention.stop()
             self.jobs.stop()
         finally:
             try:

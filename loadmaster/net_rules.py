@@ -1,96 +1,154 @@
-"""Where server-side requests may go: the address rule for URLs given by non-super users.
+"""Which addresses a server-side fetch may reach: public ones, and the hosts allowed anyway.
 
-A URL a client gives (a webhook's ``notify_url``, later a ``csv_url``) makes the server connect
-somewhere. For callers who are not super users, a host that is, or resolves to, a loopback,
-private, link-local, multicast, reserved or unspecified address is refused, so nobody reaches
-the server's own ports or its network through it. Hosts in ``allow_hosts`` are allowed anyway.
-The resolver is a parameter, so that the rule is tested without connecting anywhere.
+A URL load, a webhook or any other fetch the server makes for a caller who is not a super
+user must not reach the server itself, other services on its loopback, the private network
+around it, link-local services (cloud metadata at 169.254.169.254) or multicast groups.
+:func:`judge` says whether a host is such a place, on the addresses it resolves to; callers
+connect only to the addresses it returned, so a name cannot resolve elsewhere a second time
+(DNS rebinding). The resolver is injectable, so the rules are tested without DNS or traffic.
+
+A leaf module: the standard library only.
 """
 
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
-from urllib.parse import SplitResult, urlsplit
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from loadmaster.errors import InvalidRequestError
+__all__ = ["AllowList", "Judgement", "Resolver", "address_kind", "judge", "resolve"]
 
-__all__ = ["Resolver", "check_scheme", "check_url", "refused_kind", "system_resolver"]
+#: Turns a host and port into the addresses to connect to (``socket.getaddrinfo`` by
+#: default); raises ``OSError`` when the name does not resolve.
+Resolver = Callable[[str, int], Sequence[str]]
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-#: host, port → the addresses it resolves to.
-Resolver = Callable[[str, int], list[IPAddress]]
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Prefixes whose addresses carry an IPv4 address a gateway would forward to: NAT64's
+# well-known prefix (RFC 6052, last 32 bits) and 6to4 (RFC 3056, bits 16-48).
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_6TO4 = ipaddress.IPv6Network("2002::/16")
 
 
-def system_resolver(host: str, port: int) -> list[IPAddress]:
-    """Resolve a host name with the system resolver (every address it has)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+def resolve(host: str, port: int) -> list[str]:
+    """Resolve a host as the operating system does (numeric forms such as ``2130706433``
+    or ``0x7f.1`` included); return its distinct addresses, in the resolver's order."""
+    found: dict[str, None] = {}
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        found[str(sockaddr[0])] = None
+    return list(found)
 
 
-def refused_kind(address: IPAddress) -> str | None:
-    """Name the kind of an address a non-super user may not reach, or None if it is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for kind, flagged in (
-        ("unspecified", address.is_unspecified),
-        ("loopback", address.is_loopback),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("private", address.is_private),
-        ("reserved", address.is_reserved),
-    ):
-        if flagged:
-            return kind
+def address_kind(address: str) -> str | None:
+    """Return why a fetch may not reach an address (``"loopback"``, ``"private"``,
+    ``"link-local"``, ``"multicast"``, ``"unspecified"`` or ``"reserved"``), or None when
+    it is public. IPv6 forms that embed an IPv4 address are judged on that address."""
+    ip = _embedded_ipv4(ipaddress.ip_address(address))
+    # The order picks the most telling word: ::1 is also "reserved", 127.0.0.1 "private".
+    if ip.is_unspecified:
+        return "unspecified"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_reserved:
+        return "reserved"
+    if ip.is_private:
+        return "private"
+    if not ip.is_global:
+        return "reserved"
     return None
 
 
-def check_scheme(url: str, *, field: str) -> "SplitResult":
-    """Check that a URL is http(s) and names a host (the only rule for super users).
+def _embedded_ipv4(ip: _Address) -> _Address:
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    ip = ipaddress.IPv6Address(ip.packed)  # drops a scope id (fe80::1%eth0)
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(ip.packed[12:])
+    if ip in _6TO4:
+        return ipaddress.IPv4Address(ip.packed[2:6])
+    return ip
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Hosts fetches may reach anyway: names (matched against the URL's host) and addresses
+    or networks (matched against the URL's host and the addresses a name resolves to)."""
+
+    names: frozenset[str] = frozenset()
+    networks: tuple[_Network, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | None) -> "AllowList":
+        """Read a list separated by commas or whitespace: ``files.internal, 10.0.5.0/24``."""
+        names: set[str] = set()
+        networks: list[_Network] = []
+        for entry in (text or "").replace(",", " ").split():
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                names.add(_normal(entry))
+        return cls(frozenset(names), tuple(networks))
+
+    def allows_name(self, host: str) -> bool:
+        """Tell whether a URL's host is listed by name."""
+        return _normal(host) in self.names
+
+    def allows_address(self, address: str) -> bool:
+        """Tell whether an address lies in a listed address or network."""
+        ip = ipaddress.ip_address(address)
+        return any(ip in network for network in self.networks)
+
+
+class Judgement(NamedTuple):
+    """What :func:`judge` found: the addresses to connect to, or why none may be."""
+
+    #: The addresses to connect to, in the resolver's order; empty when refused.
+    addresses: tuple[str, ...]
+    #: Why the host may not be reached (``is a loopback address``, ``resolves to a private
+    #: address``), or None.
+    refusal: str | None
+
+
+def judge(host: str, port: int, *, allow: AllowList, resolver: Resolver = resolve) -> Judgement:
+    """Judge a host a fetch would connect to.
+
+    A literal address is judged as it is; a name on every address it resolves to, and it
+    is refused when any of them may not be reached (a resolver may answer in any order).
+    A name in the allow list is resolved but not judged.
+
+    Args:
+        host: The URL's host (brackets of an IPv6 literal allowed).
+        port: The port the fetch would connect to.
+        allow: The hosts allowed anyway.
+        resolver: How names become addresses.
 
     Raises:
-        InvalidRequestError: It does not.
+        OSError: The name does not resolve (from the resolver).
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequestError(f"'{field}' must be an http or https URL")
-    return parts
-
-
-def check_url(
-    url: str,
-    *,
-    field: str,
-    resolver: Resolver = system_resolver,
-    allow_hosts: Iterable[str] = (),
-) -> list[IPAddress]:
-    """Check a non-super user's URL: http(s), and a host that resolves to public addresses only.
-
-    Returns:
-        The addresses the host resolved to (all of them allowed).
-
-    Raises:
-        InvalidRequestError: The URL is not http(s), names no host, does not resolve, or its
-            host is or resolves to an address of a refused kind.
-    """
-    parts = check_scheme(url, field=field)
-    host = str(parts.hostname)
-    if host.lower() in {h.lower() for h in allow_hosts}:
-        return []
+    bare = host.strip("[]")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise InvalidRequestError(f"'{field}' has an invalid port") from exc
-    try:
-        addresses = [ipaddress.ip_address(host)]
+        ipaddress.ip_address(bare)
     except ValueError:
-        try:
-            addresses = resolver(host, port)
-        except OSError as exc:
-            raise InvalidRequestError(f"'{field}' host '{host}' does not resolve") from exc
+        addresses, verb = tuple(resolver(bare, port)), "resolves to"
+    else:
+        addresses, verb = (bare,), "is"
+    if not addresses:
+        return Judgement((), "resolves to no address")
+    if allow.allows_name(bare):
+        return Judgement(addresses, None)
     for address in addresses:
-        kind = refused_kind(address)
+        kind = None if allow.allows_address(address) else address_kind(address)
         if kind is not None:
-            raise InvalidRequestError(
-                f"'{field}' host '{host}' is not allowed: {address} is a {kind} address"
-            )
-    return addresses
+            article = "an" if kind[0] in "aeiou" else "a"
+            return Judgement((), f"{verb} {article} {kind} address")
+    return Judgement(addresses, None)
+
+
+def _normal(host: str) -> str:
+    return host.strip("[]").rstrip(".").lower()

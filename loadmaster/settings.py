@@ -50,6 +50,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     source_read_timeout: float = 60.0
     #: Redirects a csv_url_load follows before failing.
     max_redirects: int = 5
+    #: Directories (separated by ``os.pathsep``) every server-side file path must resolve
+    #: into; unset, super users may use any path and others only ``<data>/files/``.
+    file_roots: str | None = None
+    #: Hosts (names, addresses or CIDR networks; commas or spaces between) that fetches of
+    #: callers who are not super users may reach although they are not public.
+    url_allow_hosts: str | None = None
     #: Operation and refresh token lifetimes, in seconds.
     operation_token_ttl: int = 86_400
     refresh_token_ttl: int = 30 * 86_400
@@ -69,6 +75,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     parallel_load_min_bytes: int = 8 << 20
     #: Initial LMDB map size per environment (address space; grows on demand).
     map_size: int = 1 << 40
+    #: HarperDB's ``logging.auditLog``: whether new tables record an audit log by default
+    #: (``create_table``'s ``audit`` overrides it) and whether the audit operations run.
+    audit_log: bool = True
+    #: HarperDB's ``logging.auditRetention``: audit entries older than this are purged in the
+    #: background (a number and a unit: ``s``, ``m``, ``h``, ``d`` or ``w``, e.g. ``3d``).
+    audit_retention: str = "3d"
+    #: Origins allowed to call the Operations API from a browser, comma-separated (``*`` for
+    #: any); empty: no CORS headers.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """Return the origins of ``cors_origins`` (empty: no CORS)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @classmethod
     def from_env(

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from benchmarks.context import Context
+from benchmarks.scenarios.audit import csv_file_load_audit
 from benchmarks.scenarios.during_load import get_job_during_load
 from benchmarks.scenarios.exports import export_local_csv, export_local_json
 from benchmarks.scenarios.get_job import get_job
@@ -11,6 +12,7 @@ from benchmarks.scenarios.job_control import cancel_latency, follow_job, search_
 from benchmarks.scenarios.jobs import burst, small_job
 from benchmarks.scenarios.loads import csv_file_load, json_file_load, rss
 from benchmarks.scenarios.remote import csv_url_load, export_to_s3, import_from_s3
+from benchmarks.scenarios.sql import sql
 
 Scenario = Callable[[Context], None]
 
@@ -18,6 +20,7 @@ SCENARIOS: dict[str, Scenario] = {
     "insert": insert,
     "csv_file_load": csv_file_load,
     "json_file_load": json_file_load,
+    "csv_file_load_audit": csv_file_load_audit,
     "export_local_json": export_local_json,
     "export_local_csv": export_local_csv,
     "get_job": get_job,
@@ -27,6 +30,7 @@ SCENARIOS: dict[str, Scenario] = {
     "csv_url_load": csv_url_load,
     "import_from_s3": import_from_s3,
     "export_to_s3": export_to_s3,
+    "sql": sql,
     "rss": rss,
     "cancel_latency": cancel_latency,
     "search_jobs_page": search_jobs_page,

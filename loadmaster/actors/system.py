@@ -56,7 +56,7 @@ class JobSystem:
         #: One future per watched job, resolved with its next change (shared by watchers).
         self._watchers: dict[str, Future[JobRecord]] = {}
         self._watch_lock = threading.Lock()
-        self._notifier = Notifier(self._notified, secret=settings.webhook_secret)
+        self._notifier = Notifier(self._notified, settings)
         #: Jobs starting and ending, told to listeners (the job log, the server's metrics).
         self.events = JobEvents()
 

@@ -3,8 +3,9 @@
 Up to ``ATTEMPTS`` attempts, ``TIMEOUT`` seconds each, waiting ``BACKOFF`` seconds and then
 twice as long before each retry (on a timer, so no thread sleeps); a 2xx answer ends it. With a
 secret, the body is signed: ``X-Loadmaster-Signature: sha256=<hex HMAC-SHA256 of the body>``.
-For a job of a non-super user the URL rule of :mod:`loadmaster.net_rules` is checked again
-before each attempt (the name may resolve elsewhere by now). How it went is reported as
+For a job of a non-super user every attempt goes through the guarded client of
+:mod:`loadmaster.jobs.outbound`: it connects only to addresses the URL rules allow, judged on
+connect (a name resolving elsewhere by now does not help). How it went is reported as
 ``{"status": <last HTTP status or error>, "attempts": n}``.
 """
 
@@ -22,7 +23,10 @@ import msgspec
 from loadmaster.actors.job_record import JobRecord, get_job_view
 from loadmaster.actors.timers import call_later
 from loadmaster.errors import InvalidRequestError
-from loadmaster.net_rules import Resolver, check_url, system_resolver
+from loadmaster.jobs.outbound import fetch_client
+from loadmaster.models import EMBEDDED_USER, User
+from loadmaster.net_rules import Resolver, resolve
+from loadmaster.settings import Settings
 
 __all__ = ["ATTEMPTS", "BACKOFF", "SIGNATURE_HEADER", "TIMEOUT", "Notifier"]
 
@@ -41,11 +45,13 @@ class Notifier:
     def __init__(
         self,
         report: Callable[[str, dict[str, Any]], None],
+        settings: Settings,
         *,
-        secret: str | None = None,
-        resolver: Resolver = system_resolver,
+        resolver: Resolver = resolve,
     ) -> None:
         self._report = report
+        self._settings = settings
+        secret = settings.webhook_secret
         self._secret = secret.encode() if secret else None
         self._resolver = resolver
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="loadmaster-webhook")
@@ -60,7 +66,8 @@ class Notifier:
         if self._secret is not None:
             digest = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
             headers[SIGNATURE_HEADER] = f"sha256={digest}"
-        self._submit(record.id, record.notify_url, body, headers, any_address, 1)
+        caller = EMBEDDED_USER if any_address else User(username=record.user)
+        self._submit(record.id, record.notify_url, body, headers, caller, 1)
 
     def _submit(self, *args: Any) -> None:
         if self._closed:
@@ -74,17 +81,16 @@ class Notifier:
         url: str,
         body: bytes,
         headers: dict[str, str],
-        any_address: bool,
+        caller: User,
         attempt: int,
     ) -> None:
         status: int | str
         final = attempt >= ATTEMPTS
         try:
-            if not any_address:
-                check_url(url, field="notify_url", resolver=self._resolver)
-            response = httpx.post(
-                url, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False
-            )
+            with fetch_client(
+                caller, self._settings, resolver=self._resolver, timeout=TIMEOUT
+            ) as client:
+                response = client.post(url, content=body, headers=headers)
             status = response.status_code
             final = final or 200 <= status < 300
         except InvalidRequestError as exc:
@@ -95,7 +101,7 @@ class Notifier:
             self._report(job_id, {"status": status, "attempts": attempt})
             return
         log.info("webhook of job %s failed (%s); retrying", job_id, status)
-        retry = (job_id, url, body, headers, any_address, attempt + 1)
+        retry = (job_id, url, body, headers, caller, attempt + 1)
         call_later(BACKOFF * 2 ** (attempt - 1), lambda: self._submit(*retry))
 
     def close(self) -> None:

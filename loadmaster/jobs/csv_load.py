@@ -20,6 +20,7 @@ from loadmaster.formats import (
 )
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.names import Action
 
 #: Rows per write transaction for streamed loads.
@@ -58,7 +59,7 @@ def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Ac
     check_records_write(job.user, target, records, action)
     job.progress(processed=0, total=len(records))
     try:
-        result = target.write(records, action)
+        result = target.write(records, action, user=job.user.username)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
@@ -99,6 +100,7 @@ def load_csv_file(
     job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
+    check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     try:
         size: int | None = os.stat(path).st_size
     except OSError:
@@ -186,7 +188,7 @@ def commit_records(
         check_records_write(job.user, target, batch, action)
         if types:
             coerce_records(batch, types)
-        yield len(target.write(batch, action).written), len(batch)
+        yield len(target.write(batch, action, user=job.user.username).written), len(batch)
 
 
 def run_load(job: JobContext, commits: Iterable[tuple[int, int]]) -> str:

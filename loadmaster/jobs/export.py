@@ -4,6 +4,7 @@ import errno
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import chain
 from typing import Any, NamedTuple
 
 import msgspec
@@ -11,6 +12,8 @@ import msgspec
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import gzip_chunks, iter_csv, iter_json_array, iter_ndjson
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.models import User
 from loadmaster.names import database_of
 from loadmaster.query import (
     IdSearch,
@@ -22,6 +25,8 @@ from loadmaster.query import (
     table_at,
     value_search,
 )
+from loadmaster.settings import Settings
+from loadmaster.sql import PreparedSql
 from loadmaster.storage import Table
 
 FORMATS = ("json", "csv", "ndjson")
@@ -29,6 +34,10 @@ FORMATS = ("json", "csv", "ndjson")
 COMPRESSIONS = {"gzip": ".gz"}
 SEARCH_OPERATIONS = ("search_by_value", "search_by_hash", "search_by_conditions")
 _ALLOWED = "search_by_value, search_by_hash, sql, search_by_conditions"
+#: What a ``filename`` may not contain: it names a file in ``path``, never another place.
+_FILENAME_FORBIDDEN = ("/", "\\", "..", "\x00")
+#: Exports are readable by the server's user only (they hold table data).
+_FILE_MODE = 0o600
 
 
 class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -44,6 +53,8 @@ class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
     s3: Any = None
     #: None, or ``gzip`` (checked when the job is submitted: :func:`check_compress`).
     compress: str | None = None
+    #: A ``sql`` search operation, parsed and permission-checked before the job started.
+    sql: PreparedSql | None = None
 
 
 def check_format(value: Any) -> str:
@@ -78,8 +89,8 @@ def parse_search(value: Any) -> dict[str, Any]:
         raise InvalidRequestError("search_operation.operation missing")
     if name == "sql":
         raise InvalidRequestError(
-            "SQL is not supported yet: use a search_operation of search_by_value, "
-            "search_by_hash or search_by_conditions"
+            "SQL is not supported here: a sql search_operation is parsed and checked "
+            "before the job starts (ExportRequest.sql)"
         )
     if name not in SEARCH_OPERATIONS:
         raise InvalidRequestError(
@@ -149,6 +160,29 @@ def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
     return Found(matches(search, table), columns, project, _total(search, table))
 
 
+def sql_records(sql: PreparedSql) -> Found:
+    """Run a prepared SQL search operation; its rows are exported as they are, streamed.
+
+    The columns are the first row's keys, as json2csv takes them (spec sql §15).
+    """
+    rows = sql.rows()
+    first = next(rows, None)
+    if first is None:
+        return Found(iter(()), sql.columns, _as_is)
+    return Found(chain((first,), rows), list(first), _as_is)
+
+
+def _as_is(row: Mapping[str, Any]) -> Any:
+    return row
+
+
+def found_records(job: JobContext, op: ExportRequest) -> Found:
+    """Run the export's search: its prepared SQL, else its NoSQL search operation."""
+    if op.sql is not None:
+        return sql_records(op.sql)
+    return search_records(job, parse_search(op.search_operation))
+
+
 def encode(fmt: str, found: Found, job: JobContext, compress: str | None = None) -> Iterator[bytes]:
     """Encode records as a compact JSON array, NDJSON or CSV, counting them as progress;
     gzip the stream when asked.
@@ -184,12 +218,30 @@ def node_error(exc: OSError, syscall: str, path: str) -> str:
     return f"{code}: {description}, {syscall} '{path}'"
 
 
+def check_destination(op: ExportRequest, user: User, settings: Settings) -> None:
+    """Refuse an export_local ``filename`` that would leave ``path`` (400), and a ``path``
+    outside the caller's file roots (403), before the path is looked at.
+
+    Raises:
+        InvalidRequestError: The filename holds ``/``, ``\\``, ``..`` or a NUL character.
+        FileOutsideRootsError: The path resolves outside the file roots.
+    """
+    if op.filename not in (None, "") and any(c in str(op.filename) for c in _FILENAME_FORBIDDEN):
+        raise InvalidRequestError(
+            "filename must name a file in 'path': it may not contain '/', '\\', '..' or NUL"
+        )
+    if op.path not in (None, ""):
+        check_file_path(str(op.path), user, settings)
+
+
 def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
     """Write a search result to ``<path>/<filename or now>.<format>`` on the server."""
     fmt = check_format(op.format)
     if op.path is None or op.path == "":
         raise InvalidRequestError("path is missing.")
-    search = parse_search(op.search_operation)
+    check_destination(op, job.user, job.settings)  # again: a queued job may start much later
+    if op.sql is None:
+        parse_search(op.search_operation)
     directory = str(op.path)
     if not os.path.exists(directory):
         raise InvalidRequestError(f"path '{directory}' does not exist")
@@ -199,10 +251,17 @@ def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
         )
     name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
     target = os.path.join(directory.rstrip("/") or "/", name + file_suffix(fmt, op.compress))
-    found = search_records(job, search)
+    found = found_records(job, op)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
+    # O_EXCL: never through a file or link already there (nor removing it after); the
+    # rename keeps the mode.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        with open(partial, "wb") as out:
+        fd = os.open(partial, flags, _FILE_MODE)
+    except OSError as exc:
+        raise InvalidRequestError(node_error(exc, "open", target)) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
             for chunk in encode(fmt, found, job, op.compress):
                 out.write(chunk)
         os.replace(partial, target)

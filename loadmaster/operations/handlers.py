@@ -2,7 +2,17 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "job_operations", "job_control", "user_operations")
+_MODULES = (
+    "ddl",
+    "data",
+    "job_operations",
+    "job_control",
+    "user_operations",
+    "audit_operations",
+    "configuration",
+    "system_information",
+    "sql",
+)
 
 
 def load() -> None:

@@ -8,20 +8,22 @@ import asyncio
 import contextlib
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from loadmaster.actors import JobRecord, get_job_view
 from loadmaster.actors.job_index import JobFilter, Key
 from loadmaster.actors.messages import JobOptions
 from loadmaster.errors import ConflictError, InvalidRequestError, NotFoundError
 from loadmaster.formats import parse_moment_iso
+from loadmaster.jobs.outbound import check_url
 from loadmaster.models import FINISHED, JobStatus, User
 from loadmaster.names import DEFAULT_DATABASE
-from loadmaster.net_rules import check_scheme, check_url
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE
 from loadmaster.operations.deferred import Deferred
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
+from loadmaster.settings import Settings
 
 __all__ = ["JOB_TYPES", "JobWait", "job_options", "wait_seconds"]
 
@@ -30,11 +32,17 @@ JOB_TYPES = (
     "csv_data_load",
     "csv_file_load",
     "csv_url_load",
+    "json_data_load",
+    "json_file_load",
+    "json_url_load",
+    "csv_upload_load",
+    "json_upload_load",
     "import_from_s3",
     "export_local",
     "export_to_s3",
     "delete_records_before",
     "delete_files_before",
+    "delete_audit_logs_before",
 )
 MAX_JOB_KEY = 200
 #: A year: longer is no limit at all (and a bigger number may not even be a float).
@@ -49,7 +57,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def job_options(op: s.Operation, user: User) -> JobOptions:
+def job_options(op: s.Operation, user: User, settings: Settings) -> JobOptions:
     """Check a job operation's job-control fields (400 when bad) and gather them.
 
     Raises:
@@ -66,10 +74,9 @@ def job_options(op: s.Operation, user: User) -> JobOptions:
     if url is not None:
         if not isinstance(url, str) or not url or len(url) > MAX_URL:
             raise InvalidRequestError(f"'notify_url' must be a URL of at most {MAX_URL} characters")
-        if user.super_user:
-            check_scheme(url, field="notify_url")
-        else:
-            check_url(url, field="notify_url")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise InvalidRequestError("'notify_url' must be an http or https URL")
+        check_url(url, user, settings)
     database, table = _target(op)
     return JobOptions(
         job_key=key,

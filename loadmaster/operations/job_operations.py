@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -19,15 +20,19 @@ from loadmaster.jobs import (
     url as url_job,
 )
 from loadmaster.jobs.context import JobContext
-from loadmaster.models import FINISHED
+from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.outbound import check_url
+from loadmaster.models import FINISHED, User
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.access import EVERYONE, load_access
+from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.job_control import JobWait, job_options, wait_seconds
 from loadmaster.operations.table import operation, tag_of
+from loadmaster.sql import PreparedSql, is_sql_search, prepare_sql
+from loadmaster.storage import Store
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
@@ -59,7 +64,7 @@ def recorded_request(op: s.Operation) -> dict[str, Any]:
 def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> Submitted:
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
-    options = job_options(op, ctx.user)
+    options = job_options(op, ctx.user, ctx.settings)
     job_id, persisted = ctx.jobs.start_job(
         type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run, options=options
     )
@@ -130,6 +135,8 @@ def _file_load(
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
     path = op.file_path
+    # Before the file is looked at, so that files outside cannot be probed for existence.
+    check_file_path(path, ctx.user, ctx.settings)
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
     if not os.access(path, os.R_OK):
@@ -162,6 +169,7 @@ def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str
     )
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
+    check_url(str(url), ctx.user, ctx.settings)
     address, headers = str(url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
@@ -203,6 +211,9 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     table_of(op, ctx.store, status=400)
     encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
+    if isinstance(request.get("endpoint_url"), str):
+        # boto3 resolves and connects on its own: the request's endpoint is judged at submit.
+        check_url(request["endpoint_url"], ctx.user, ctx.settings)
     return start_job(
         op,
         ctx,
@@ -256,27 +267,51 @@ operation(s.DeleteRecordsBefore, super_user="deleteFilesBefore")(_delete_before)
 operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 
 
-@operation(s.ExportLocal, super_user="export_local")
+@dataclass(frozen=True, slots=True)
+class _ExportAccess(Access):
+    """Exports are for super users, but with a ``sql`` search operation only the SQL checks
+    apply, made before the job starts (sql spec §15)."""
+
+    name: str
+
+    def check(self, op: Any, user: User, store: Store) -> None:
+        """Let a SQL export through to its own checks; else refuse as super-user-only."""
+        if not is_sql_search(op.search_operation):
+            SuperUser(self.name).check(op, user, store)
+
+
+def _sql_search(op: s.ExportLocal | s.ExportToS3, ctx: Context) -> PreparedSql | None:
+    """Parse and permission-check a ``sql`` search operation before the job (sql spec §15)."""
+    search = op.search_operation
+    if not is_sql_search(search):
+        return None
+    return prepare_sql(search.get("sql"), ctx.store, ctx.user)
+
+
+@operation(s.ExportLocal, access=_ExportAccess("export_local"))
 def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
-    """Export a search result to a file on the server (checked inside the job)."""
+    """Export a search result to a file on the server (checked inside the job, but SQL)."""
     request = export.ExportRequest(
         format=op.format,
         search_operation=op.search_operation,
         path=op.path,
         filename=op.filename,
         compress=export.check_compress(op.compress),
+        sql=_sql_search(op, ctx),
     )
+    export.check_destination(request, ctx.user, ctx.settings)
     return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 
-@operation(s.ExportToS3, super_user="export_to_s3")
+@operation(s.ExportToS3, access=_ExportAccess("export_to_s3"))
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
-    """Export a search result to an S3 object (checked inside the job)."""
+    """Export a search result to an S3 object (checked inside the job, but SQL)."""
     request = export.ExportRequest(
         format=op.format,
         search_operation=op.search_operation,
         s3=op.s3,
         compress=export.check_compress(op.compress),
+        sql=_sql_search(op, ctx),
     )
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 

@@ -67,6 +67,7 @@ class CreateTable(TableOp, tag="create_table", frozen=True):
     hash_attribute: Any = None
     primary_key: Any = None
     attributes: Any = None
+    audit: Any = None
 
 
 class DropTable(TableOp, tag="drop_table", frozen=True):
@@ -299,6 +300,33 @@ class SearchJobsByStartDate(Operation, tag="search_jobs_by_start_date", frozen=T
     to_date: Any = None
 
 
+# --- audit log, configuration, system information ---------------------------------------------
+
+
+class ReadAuditLog(TableOp, tag="read_audit_log", frozen=True):
+    """Read a table's audit log by time range, by user name or by primary key."""
+
+    search_type: Any = None
+    search_values: Any = None
+    limit: Any = None
+
+
+class DeleteAuditLogsBefore(TableOp, tag="delete_audit_logs_before", frozen=True):
+    """Delete a table's audit log entries older than a timestamp, as a job."""
+
+    timestamp: Any = None
+
+
+class GetConfiguration(Operation, tag="get_configuration", frozen=True):
+    """Return the server's configuration (never its secrets)."""
+
+
+class SystemInformation(Operation, tag="system_information", frozen=True):
+    """Describe the host, the process and the databases (all, or the named ``attributes``)."""
+
+    attributes: Any = None
+
+
 # --- users, roles and tokens -------------------------------------------------------------------
 # ``username`` and ``password`` (inherited) name the user being added or altered, or, for
 # create_authentication_tokens, the credentials to exchange for tokens.
@@ -364,3 +392,12 @@ class RefreshOperationToken(Operation, tag="refresh_operation_token", frozen=Tru
     """Exchange a refresh token (in the body or as Bearer) for a new operation token."""
 
     refresh_token: Any = None
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+
+class Sql(Operation, tag="sql", frozen=True):
+    """Run one SQL statement (SELECT, INSERT, UPDATE or DELETE)."""
+
+    sql: Any = None

@@ -20,6 +20,7 @@ from loadmaster.errors import (
 from loadmaster.operations.table import OPERATIONS
 from loadmaster.server.access_log import AccessLog
 from loadmaster.server.body import read_body
+from loadmaster.server.cors import cors_middleware
 from loadmaster.server.job_stream import job_events_route
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
@@ -142,5 +143,8 @@ def create_app(instance: "Instance") -> Starlette:
                 methods=["PUT", "POST"],
             ),
         ],
-        middleware=[Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)],
+        middleware=[
+            *cors_middleware(instance.settings),
+            Middleware(AccessLog, metrics=metrics, operations=OPERATIONS),
+        ],
     )

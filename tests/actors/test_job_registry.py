@@ -31,12 +31,14 @@ class FailingJobWrites:
         original = Table.write
         outer = self
 
-        def write(table: Table, records: Sequence[Mapping[str, Any]], action: Any) -> Any:
+        def write(
+            table: Table, records: Sequence[Mapping[str, Any]], action: Any, **kw: Any
+        ) -> Any:
             if table.name == "hdb_job" and (outer.full.is_set() or outer.once > 0):
                 outer.once = max(0, outer.once - 1)
                 outer.failed += 1
                 raise OSError(errno.ENOSPC, "No space left on device")
-            result = original(table, records, action)
+            result = original(table, records, action, **kw)
             if table.name == "hdb_job":
                 with outer.written:
                     outer.writes += 1

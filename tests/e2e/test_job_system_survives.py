@@ -65,11 +65,11 @@ def test_a_load_that_fills_the_disk_ends_error_and_the_server_goes_on(
     original = Table.write
     full = {"on": True}
 
-    def write(table: Table, records: Sequence[Mapping[str, Any]], action: Any) -> Any:
+    def write(table: Table, records: Sequence[Mapping[str, Any]], action: Any, **kw: Any) -> Any:
         # The first batch fits; the disk is full from the second on.
         if table.name == "big" and full["on"] and table.record_count() > 0:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return original(table, records, action)
+        return original(table, records, action, **kw)
 
     monkeypatch.setattr(Table, "write", write)
     job_id = _submit(h1, operation="csv_file_load", table="big", file_path=str(path))

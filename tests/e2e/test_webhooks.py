@@ -147,6 +147,7 @@ def test_a_user_who_is_not_super_cannot_notify_loopback(
     refused = h1.post("/", json=body, headers={"authorization": basic("ann", "pw")})
     assert refused.status_code == 400
     assert refused.json() == {
-        "error": "'notify_url' host '127.0.0.1' is not allowed: 127.0.0.1 is a loopback address"
+        "error": f"URL '{receiver.url}' is not allowed: its host is a loopback address "
+        "(server-side fetches reach only public addresses)"
     }
     assert receiver.received == []
