@@ -28,6 +28,7 @@ class Options:
     wrk_seconds: float
     small_jobs: int
     burst: int
+    job_records: int = 100_000
 
 
 class Context:

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--small-jobs", type=int, help="small jobs per run (50; quick 20)")
     parser.add_argument("--burst", type=int, default=200, help="jobs submitted at once in burst")
     parser.add_argument(
+        "--job-records", type=int, help="job records for search_jobs_page (100,000; quick 10,000)"
+    )
+    parser.add_argument(
         "--json", type=Path, default=RESULTS, help=f"JSON output (default {RESULTS})"
     )
     parser.add_argument("--tmp", type=Path, help="where to put scratch data (default: system temp)")
@@ -68,6 +71,7 @@ def options(args: argparse.Namespace) -> Options:
         wrk_seconds=pick(args.wrk_seconds, 5.0, 2.0),
         small_jobs=pick(args.small_jobs, 50, 20),
         burst=args.burst,
+        job_records=pick(args.job_records, 100_000, 10_000),
     )
 
 
@@ -79,7 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     chosen = args.scenarios or list(SCENARIOS)
     opts = options(args)
-    sizes = (opts.rows, opts.runs, opts.insert_rows, opts.small_jobs, opts.burst, opts.wrk_seconds)
+    sizes = (
+        opts.rows,
+        opts.runs,
+        opts.insert_rows,
+        opts.small_jobs,
+        opts.burst,
+        opts.wrk_seconds,
+        opts.job_records,
+    )
     if min(sizes) <= 0 or (opts.rows_rss is not None and opts.rows_rss <= 0):
         _parser().error("sizes, counts and durations must be positive")
     head = report.header(rows=opts.rows, runs=opts.runs, quick=opts.quick)

@@ -61,8 +61,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     refresh_token_ttl: int = 30 * 86_400
     #: Jobs run at once; later ones wait in submit order (their records say IN_PROGRESS).
     max_running_jobs: int = 8
-    #: Seconds a running job gets at shutdown to stop before it is settled as ERROR.
+    #: Seconds a running job gets at shutdown to stop before it is settled as ERROR (also
+    #: after a cancel or a timeout: then it is settled and its slot freed).
     job_stop_grace: float = 10.0
+    #: Seconds any job may run (its own ``timeout`` wins); None: no limit.
+    job_timeout: float | None = None
+    #: Finished job records older than this many days are deleted (hourly); 0 keeps them.
+    job_retention_days: float = 30.0
+    #: Signs webhook bodies (HMAC-SHA256) when set.
+    webhook_secret: str | None = None
     #: Parse CSV loads of at least this many bytes (or of unknown size) in a worker process
     #: (the other core) while the job's thread commits; -1 never does.
     parallel_load_min_bytes: int = 8 << 20

@@ -96,3 +96,15 @@ def test_quick_run_reports_every_figure_beside_its_reference(
 def test_every_scenario_is_named_once() -> None:
     assert list(SCENARIOS)[:2] == ["insert", "csv_file_load"]
     assert len(set(SCENARIOS.values())) == len(SCENARIOS)
+
+
+@pytest.mark.e2e
+def test_search_jobs_page_runs_over_written_job_records(tmp_path: Path) -> None:
+    out = tmp_path / "latest.json"
+    args = ["--quick", "--job-records", "300", "--json", str(out), "--tmp", str(tmp_path)]
+
+    assert runner.main([*args, "search_jobs_page"]) == 0
+
+    figures = json.loads(out.read_text())["figures"]
+    assert {f["metric"] for f in figures} >= {"first page", "next pages (cursor)"}
+    assert all(f["status"] == "ok" for f in figures)

@@ -8,6 +8,7 @@ from benchmarks.scenarios.during_load import get_job_during_load
 from benchmarks.scenarios.exports import export_local_csv, export_local_json
 from benchmarks.scenarios.get_job import get_job
 from benchmarks.scenarios.insert import insert
+from benchmarks.scenarios.job_control import cancel_latency, follow_job, search_jobs_page
 from benchmarks.scenarios.jobs import burst, small_job
 from benchmarks.scenarios.loads import csv_file_load, csv_validate_only, json_file_load, rss
 from benchmarks.scenarios.remote import csv_url_load, export_to_s3, import_from_s3
@@ -34,6 +35,9 @@ SCENARIOS: dict[str, Scenario] = {
     "export_to_s3": export_to_s3,
     "sql": sql,
     "rss": rss,
+    "cancel_latency": cancel_latency,
+    "search_jobs_page": search_jobs_page,
+    "follow_job": follow_job,
 }
 
 __all__ = ["SCENARIOS", "Scenario"]

@@ -1,9 +1,11 @@
-"""The job runtime: a supervisor, one actor per job, and the registry of job records.
+"""The job runtime: a supervisor actor, one actor per job, and the registry of job records.
 
-:class:`JobSystem` starts the registry (which settles jobs an earlier process left unfinished)
-and then the supervisor, and is what the operations use to submit jobs and read their records.
+:class:`JobSystem` is what the operations use: it starts the registry (which owns
+``system.hdb_job``) and the supervisor (which starts one ``JobActor`` per job), submits jobs
+and reads their records. Job records are :class:`JobRecord` Structs.
 """
 
-from loadmaster.actors.system import JobSystem, Submitted
+from loadmaster.actors.job_record import JobRecord, get_job_view, interrupted_message, now_ms
+from loadmaster.actors.system import JobSystem
 
-__all__ = ["JobSystem", "Submitted"]
+__all__ = ["JobRecord", "JobSystem", "get_job_view", "interrupted_message", "now_ms"]

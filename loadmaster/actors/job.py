@@ -1,15 +1,15 @@
 """JobActor: runs one job on its own thread and reports how it ended."""
 
 import contextlib
+import errno
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import pykka
 
-from loadmaster.actors.messages import JobEnded, JobFinished, JobProgress, RunJob
-from loadmaster.actors.registry import interrupted_message
+from loadmaster.actors.job_record import JobMessage, interrupted_message
+from loadmaster.actors.messages import JobActorStopped, JobOutcome, JobProgress, JobRun, RunJob
 from loadmaster.errors import LoadmasterError, PermissionDeniedError
 from loadmaster.jobs.context import JobCancelledError, JobContext
 from loadmaster.models import JobStatus
@@ -22,13 +22,51 @@ def successful_message(job_id: str) -> str:
     return f"Successfully completed job: {job_id}"
 
 
-def error_message(exc: BaseException) -> Any:
+def error_message(exc: BaseException) -> JobMessage:
     """Turn a job's exception into its ERROR message (an object for permission failures)."""
     if isinstance(exc, PermissionDeniedError):
         return exc.body()
     if isinstance(exc, LoadmasterError):
         return exc.message
     return str(exc) or type(exc).__name__
+
+
+def verb_of(kind: str) -> str:
+    """Name what a job of this kind does to its records: loading, exporting or deleting."""
+    if kind.startswith("export"):
+        return "exporting"
+    if kind.startswith("delete"):
+        return "deleting"
+    return "loading"
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        exc = exc.__cause__
+    return False
+
+
+class StopRequest:
+    """Why the supervisor asked a running job to stop (before it sets the cancel event)."""
+
+    __slots__ = ("cancelled_by", "timeout")
+
+    def __init__(self) -> None:
+        self.cancelled_by: str | None = None
+        self.timeout: float | None = None
+
+    def message(self, kind: str, processed: int) -> str | None:
+        """Word how the job ended when it was stopped on purpose; None if it was not."""
+        verb = verb_of(kind)
+        if self.cancelled_by is not None:
+            return f"Job was cancelled by {self.cancelled_by} (after {verb} {processed} records)"
+        if self.timeout is not None:
+            return (
+                f"Job exceeded its timeout of {self.timeout:g} s (after {verb} {processed} records)"
+            )
+        return None
 
 
 class JobActor(pykka.ThreadingActor):
@@ -47,13 +85,17 @@ class JobActor(pykka.ThreadingActor):
         self,
         *,
         context: JobContext,
-        run: Callable[[JobContext], Any],
+        run: JobRun,
+        kind: str = "",
+        stop: StopRequest | None = None,
         registry: pykka.ActorRef[Any],
         supervisor: pykka.ActorRef[Any],
     ) -> None:
         super().__init__()
         self._context = context
         self._run = run
+        self._kind = kind
+        self._stop_request = stop or StopRequest()
         self._registry = registry
         self._supervisor = supervisor
         context.report = self._report
@@ -63,21 +105,27 @@ class JobActor(pykka.ThreadingActor):
             self._registry.tell(JobProgress(job_id=self._context.job_id, counters=counters))
 
     def on_receive(self, message: Any) -> None:
-        """Run the job when told to; nothing else is expected."""
-        if isinstance(message, RunJob):
+        """Run the job when told to; nothing else is expected; never stop on an error."""
+        if not isinstance(message, RunJob):
+            return
+        try:
             self._execute()
+        except Exception:
+            log.exception("job %s could not report how it ended", self._context.job_id)
+            self._failed_safely("The job's worker stopped unexpectedly")
 
     def _execute(self) -> None:
         job_id = self._context.job_id
         try:
             outcome = self._run(self._context)
-        except JobCancelledError as exc:
-            finished = self._failed(interrupted_message(exc.message))
-        except LoadmasterError as exc:
-            finished = self._failed(error_message(exc))
-        except Exception as exc:
-            log.warning("job %s failed", job_id, exc_info=True)
-            finished = self._failed(error_message(exc))
+        except Exception as exc:  # noqa: BLE001 - a failed job is data; _error logs it
+            stopped = self._stop_request.message(
+                self._kind, self._context.counters.get("processed", 0)
+            )
+            if stopped is not None:
+                finished = self._failed(stopped, cancelled_by=self._stop_request.cancelled_by)
+            else:
+                finished = self._error(exc)
         else:
             if isinstance(outcome, str):
                 finished = self._done(outcome, msgspec.UNSET)
@@ -88,11 +136,22 @@ class JobActor(pykka.ThreadingActor):
         with contextlib.suppress(pykka.ActorDeadError):
             self._registry.tell(finished)
         with contextlib.suppress(pykka.ActorDeadError):
-            self._supervisor.tell(JobEnded(job_id=job_id))
+            self._supervisor.tell(JobActorStopped(job_id=job_id))
         self.actor_ref.stop(block=False)
 
-    def _done(self, message: str, result: Any) -> JobFinished:
-        return JobFinished(
+    def _error(self, exc: Exception) -> JobOutcome:
+        if isinstance(exc, JobCancelledError):
+            return self._failed(interrupted_message(exc.message))
+        if not isinstance(exc, LoadmasterError):
+            log.warning("job %s failed", self._context.job_id, exc_info=exc)
+        message = error_message(exc)
+        if _disk_full(exc) and isinstance(message, str) and "(after " not in message:
+            processed = self._context.counters.get("processed", 0)
+            message = f"{message} (after {verb_of(self._kind)} {processed} records)"
+        return self._failed(message)
+
+    def _done(self, message: str, result: Any) -> JobOutcome:
+        return JobOutcome(
             job_id=self._context.job_id,
             status=JobStatus.COMPLETE,
             message=message,
@@ -100,15 +159,25 @@ class JobActor(pykka.ThreadingActor):
             counters=dict(self._context.counters),
         )
 
-    def _failed(self, message: Any) -> JobFinished:
-        return JobFinished(
+    def _failed(self, message: JobMessage, cancelled_by: str | None = None) -> JobOutcome:
+        return JobOutcome(
             job_id=self._context.job_id,
             status=JobStatus.ERROR,
             message=message,
             counters=dict(self._context.counters),
+            cancelled_by=cancelled_by,
         )
+
+    def _failed_safely(self, message: str) -> None:
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._registry.tell(self._failed(message))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._supervisor.tell(JobActorStopped(job_id=self._context.job_id))
+        self.actor_ref.stop(block=False)
 
     def on_failure(self, *_: object) -> None:
         """Report the job as failed if the actor itself broke outside the job code."""
         with contextlib.suppress(pykka.ActorDeadError):
             self._registry.tell(self._failed("The job's worker stopped unexpectedly"))
+        with contextlib.suppress(pykka.ActorDeadError):
+            self._supervisor.tell(JobActorStopped(job_id=self._context.job_id))

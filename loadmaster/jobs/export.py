@@ -16,7 +16,9 @@ from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.models import User
 from loadmaster.names import database_of
 from loadmaster.query import (
+    IdSearch,
     Search,
+    ValueSearch,
     condition_search,
     id_search,
     matches,
@@ -134,6 +136,18 @@ class Found(NamedTuple):
     records: Iterator[Any]
     columns: list[str]
     project: Callable[[Mapping[str, Any]], dict[str, Any]]
+    #: How many records it will yield, when that is cheap to know up front (progress).
+    total: int | None = None
+
+
+def _total(search: Search, table: Table) -> int | None:
+    """Count what a whole-table search yields (the table's count), or an id list's length."""
+    if isinstance(search, IdSearch):
+        return len(search.ids)
+    if isinstance(search, ValueSearch) and search.value == "*":
+        count = max(0, table.record_count() - (search.offset or 0))
+        return count if search.limit is None else min(count, search.limit)
+    return None
 
 
 def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
@@ -143,7 +157,7 @@ def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
     search = _checked(fields)
     columns = _export_attributes(search, table)
     project = table.projector(columns)  # also refuses unknown attributes before any output
-    return Found(matches(search, table), columns, project)
+    return Found(matches(search, table), columns, project, _total(search, table))
 
 
 def sql_records(sql: PreparedSql) -> Found:
@@ -179,6 +193,8 @@ def encode(fmt: str, found: Found, job: JobContext, compress: str | None = None)
 
     def counted() -> Iterator[Any]:
         done = 0
+        if found.total is not None:
+            job.progress(processed=0, total=found.total)
         for done, record in enumerate(found.records, 1):
             if done % 10_000 == 0:
                 job.progress(processed=done)

@@ -71,6 +71,14 @@ def read_job_errors(
     return [_view(record) for record in found]
 
 
+def with_errors(record: dict[str, Any], store: Store) -> dict[str, Any]:
+    """Add ``errors`` (the first anomalies, in line order) to a load job's get_job record."""
+    if "error_count" not in record:
+        return record
+    errors = read_job_errors(store, record["id"], 0, KEPT) if record["error_count"] else []
+    return {**record, "errors": errors}
+
+
 def delete_job_errors(store: Store, job_ids: Iterable[str]) -> int:
     """Delete the errors of these jobs (call it when their job records are deleted).
 

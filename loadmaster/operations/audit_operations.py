@@ -3,11 +3,11 @@
 import math
 from typing import Any
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs.delete_audit_before import delete_audit_logs_before as delete_job
 from loadmaster.names import blank
 from loadmaster.operations import schema as s
+from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.job_operations import start_job
 from loadmaster.operations.table import operation

@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import (
     InvalidJSONError,
     InvalidRequestError,
@@ -16,6 +15,7 @@ from loadmaster.errors import (
     ServerError,
 )
 from loadmaster.operations import handlers
+from loadmaster.operations.deferred import Deferred
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.request_warnings import note_keys
 from loadmaster.operations.schema import Operation
@@ -167,14 +167,14 @@ def authorize(op: Operation, ctx: Context) -> None:
 
 def resolve(result: Any) -> Any:
     """Turn a handler's result into its answer, waiting for a started job's record."""
-    if isinstance(result, Submitted):
+    if isinstance(result, Deferred):
         result.wait()
         return result.answer
     return result
 
 
 def begin(op: Operation, ctx: Context) -> Any:
-    """Authorize and run one operation; a job operation returns its :class:`Submitted` job,
+    """Authorize and run one operation; a job operation returns a :class:`Deferred`,
     whose answer is due once its record is on disk (:func:`resolve`, or awaited)."""
     authorize(op, ctx)
     return OPERATIONS[tag_of(type(op))].handler(op, ctx)

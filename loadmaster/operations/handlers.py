@@ -7,6 +7,7 @@ _MODULES = (
     "data",
     "job_operations",
     "job_errors",
+    "job_control",
     "user_operations",
     "audit_operations",
     "configuration",

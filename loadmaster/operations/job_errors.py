@@ -11,18 +11,9 @@ from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
-from loadmaster.storage import Store
 
 #: Most errors one get_job_errors answer holds.
 MAX_LIMIT = 1000
-
-
-def with_errors(record: dict[str, Any], store: Store) -> dict[str, Any]:
-    """Add ``errors`` (the first anomalies, in line order) to a load job's get_job record."""
-    if "error_count" not in record:
-        return record
-    errors = read_job_errors(store, record["id"], 0, KEPT) if record["error_count"] else []
-    return {**record, "errors": errors}
 
 
 def _count(value: Any, default: int, low: int, high: int | None, problem: str) -> int:

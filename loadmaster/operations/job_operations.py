@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.actors.system import Submitted
+from loadmaster.actors import get_job_view
+from loadmaster.actors.encodable import encodable
 from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.formats import check_encoding, parse_moment_iso
 from loadmaster.jobs import (
@@ -22,13 +23,15 @@ from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, load_options, option_problems
 from loadmaster.jobs.outbound import check_url
-from loadmaster.models import User
+from loadmaster.jobs.row_errors import with_errors
+from loadmaster.models import FINISHED, User
 from loadmaster.names import ACTIONS, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access
 from loadmaster.operations.checks import table_of
+from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.handler_context import Context
-from loadmaster.operations.job_errors import with_errors
+from loadmaster.operations.job_control import JobWait, job_options, wait_seconds
 from loadmaster.operations.request_warnings import warnings_for
 from loadmaster.operations.table import operation, tag_of
 from loadmaster.sql import PreparedSql, is_sql_search, prepare_sql
@@ -36,33 +39,40 @@ from loadmaster.storage import Store
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
-_S3_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+#: The fields of an ``s3`` object kept on the record (credentials never are).
+_S3_RECORDED = ("bucket", "key", "region", "endpoint_url")
 
 
 def recorded_request(op: s.Operation) -> dict[str, Any]:
-    """Return the request as stored on the job record: no secrets, no inline CSV payload."""
+    """Return the request as stored on the job record: no secrets, no inline CSV payload.
+
+    It is built from the operation's known fields only (unknown keys were dropped when the
+    body was decoded, and inside ``s3`` only known keys are kept), with every value made
+    storable: a record must be written whatever a client sent.
+    """
     request: dict[str, Any] = msgspec.to_builtins(op)
     for name in _SECRET_FIELDS:
         request.pop(name, None)
     if isinstance(request.get("s3"), dict):
-        request["s3"] = {k: v for k, v in request["s3"].items() if k not in _S3_SECRETS}
+        request["s3"] = {k: request["s3"][k] for k in _S3_RECORDED if k in request["s3"]}
     if isinstance(request.get("passthrough_headers"), dict):
         # Header values are often credentials (Authorization, API keys): keep only the names.
         request["passthrough_headers"] = dict.fromkeys(request["passthrough_headers"], "<redacted>")
     if isinstance(request.get("data"), str):
         request["data"] = f"<{len(request['data'])} characters>"
-    return request
+    recorded: dict[str, Any] = encodable(request)
+    return recorded
 
 
 def start_job(op: s.Operation, ctx: Context, run: Callable[[JobContext], Any]) -> Submitted:
     """Start a job; the caller answers with ``Submitted.answer`` once its record is on disk
     (see ``dispatch.resolve``), without holding a thread meanwhile when on an event loop."""
-    return ctx.jobs.start_job(
-        type=tag_of(type(op)),
-        user=ctx.user,
-        request=recorded_request(op),
-        run=run,
-        warnings=warnings_for(op),
+    options = job_options(op, ctx.user, ctx.settings, warnings_for(op))
+    job_id, persisted = ctx.jobs.start_job(
+        type=tag_of(type(op)), user=ctx.user, request=recorded_request(op), run=run, options=options
+    )
+    return Submitted(
+        job_id, persisted, ctx.settings.ask_timeout, options.job_key, list(options.warnings)
     )
 
 
@@ -339,8 +349,11 @@ JOB_SEARCH_FAILED = "there was an error searching for jobs.  Please check the lo
 
 
 @operation(s.GetJob, access=EVERYONE)
-def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
-    """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs."""
+def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]] | JobWait:
+    """Return ``[record]`` for a job id, or ``[]``; non-super users see only their own jobs.
+
+    With ``wait`` (seconds), the answer waits until the job has finished or the wait is over.
+    """
     job_id = op.id
     if job_id is msgspec.UNSET:
         raise InvalidRequestError("'id' is required")
@@ -350,12 +363,15 @@ def get_job(op: s.GetJob, ctx: Context) -> list[dict[str, Any]]:
         raise ServerError(JOB_SEARCH_FAILED)
     if not isinstance(job_id, str):
         return []
-    record = ctx.jobs.get(job_id)
+    wait = None if op.wait is None else wait_seconds(op.wait)
+    record = ctx.jobs.record(job_id)
     if record is None:
         return []
-    if not ctx.user.super_user and record.get("user") != ctx.user.username:
+    if not ctx.user.super_user and record.user != ctx.user.username:
         return []
-    return [with_errors(record, ctx.store)]
+    if wait and record.status not in FINISHED:
+        return JobWait(ctx, job_id, record, wait)
+    return [with_errors(get_job_view(record), ctx.store)]
 
 
 def _date_bound(value: Any, which: str, suffix: str) -> float:

@@ -18,6 +18,10 @@ class Operation(msgspec.Struct, tag_field="operation", frozen=True, kw_only=True
     #: Body credentials (passport-local); used only when no Authorization header is sent.
     username: Any = None
     password: Any = None
+    #: Job control, read by job operations only (msgspec Structs cannot share a mixin).
+    job_key: Any = None
+    timeout: Any = None
+    notify_url: Any = None
 
 
 class DatabaseOp(Operation, frozen=True):
@@ -264,9 +268,37 @@ class ExportToS3(Operation, tag="export_to_s3", frozen=True):
 
 
 class GetJob(Operation, tag="get_job", frozen=True):
-    """Read one job record by id."""
+    """Read one job record by id; with ``wait``, once it has finished or the wait is over."""
 
     id: Any = msgspec.field(default=msgspec.UNSET)
+    wait: Any = None
+
+
+class CancelJob(Operation, tag="cancel_job", frozen=True):
+    """Stop a queued or running job at its next batch boundary."""
+
+    id: Any = None
+
+
+class DeleteJob(Operation, tag="delete_job", frozen=True):
+    """Delete a finished job's record."""
+
+    id: Any = None
+
+
+class SearchJobs(Operation, tag="search_jobs", frozen=True):
+    """List jobs by status, type, user, database, table and creation time, a page at a time."""
+
+    status: Any = None
+    type: Any = None
+    user: Any = None
+    database: Any = None
+    table: Any = None
+    from_date: Any = None
+    to_date: Any = None
+    limit: Any = None
+    next: Any = None
+    order: Any = None
 
 
 class GetJobErrors(Operation, tag="get_job_errors", frozen=True):

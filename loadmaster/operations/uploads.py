@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal, Protocol
 
-from loadmaster.actors.system import Submitted
+from loadmaster.actors.messages import JobOptions
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import check_encoding
 from loadmaster.jobs import csv_load, jsonload
@@ -17,6 +17,7 @@ from loadmaster.jobs.context import JobContext
 from loadmaster.names import ACTIONS, Action, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import table_of
+from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.dispatch import authorize
 from loadmaster.operations.handler_context import Context
 
@@ -104,6 +105,11 @@ def start_upload(
         "gzip": gzip,
         "encoding": text_encoding,
     }
-    return ctx.jobs.start_job(
-        type=UPLOAD_FORMATS[body_format], user=ctx.user, request=request, run=run
+    job_id, persisted = ctx.jobs.start_job(
+        type=UPLOAD_FORMATS[body_format],
+        user=ctx.user,
+        request=request,
+        run=run,
+        options=JobOptions(database=database, table=table),
     )
+    return Submitted(job_id, persisted, ctx.settings.ask_timeout)

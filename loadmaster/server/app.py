@@ -21,6 +21,7 @@ from loadmaster.operations.table import OPERATIONS
 from loadmaster.server.access_log import AccessLog
 from loadmaster.server.body import BodyReader
 from loadmaster.server.cors import cors_middleware
+from loadmaster.server.job_stream import job_events_route
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.pipeline import Pipeline
@@ -125,6 +126,11 @@ def create_app(instance: "Instance") -> Starlette:
                 "/metrics", metrics.endpoint(instance, credentials, error_response), methods=["GET"]
             ),
             Route("/openapi.json", OpenAPIEndpoint(upload_paths()).answer, methods=["GET"]),
+            Route(
+                "/jobs/{job_id}/events",
+                job_events_route(instance, credentials, error_response),
+                methods=["GET"],
+            ),
             Route(
                 "/load/{database}/{table}",
                 UploadRoute(instance, credentials, json_response, error_response).answer,

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import InvalidRequestError, MalformedBodyError, ServerError
 from loadmaster.operations import dispatch, schema
+from loadmaster.operations.deferred import Deferred
 from loadmaster.server.credentials import Credentials, HeaderCaller
 
 if TYPE_CHECKING:
@@ -70,8 +70,10 @@ class Pipeline:
         ctx = self._instance.context(user)
         if small and type(op) in INLINE_OPERATIONS:
             result = dispatch.begin(op, ctx)
-            if isinstance(result, Submitted):
-                await result.wait_async()
-                return result.answer
-            return result
-        return await run_in_threadpool(dispatch.execute, op, ctx)
+        else:
+            result = await run_in_threadpool(dispatch.begin, op, ctx)
+        # A deferred answer (a started job, a long-poll) is awaited here, holding no thread.
+        if isinstance(result, Deferred):
+            await result.wait_async()
+            return result.answer
+        return result

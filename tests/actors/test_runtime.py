@@ -9,7 +9,7 @@ import pykka
 import pytest
 
 from loadmaster.actors.job import JobActor
-from loadmaster.actors.registry import job_table
+from loadmaster.actors.job_record import job_table
 from loadmaster.actors.system import JobSystem
 from loadmaster.errors import InvalidRequestError, PermissionDeniedError
 from loadmaster.jobs.context import JobContext
@@ -268,12 +268,17 @@ def test_jobs_beyond_the_limit_wait_their_turn(store: Store, tmp_path: Path) -> 
         one, two = submit(system, first), submit(system, second)
         queued = system.get(two)
         assert queued is not None
-        assert queued["status"] == "IN_PROGRESS"
+        # Issue 12: a job waiting for a slot is CREATED, first in line, not yet started.
+        assert queued["status"] == "CREATED"
+        assert queued["queue_position"] == 1
+        assert "start_datetime" not in queued
         assert started in ([], ["first"])  # the second may not start while the first runs
         release.set()
         record = system.wait(two, 10)
         assert record is not None
         assert record["message"] == "second done"
+        assert "queue_position" not in record
+        assert record["start_datetime"] >= record["created_datetime"]
         assert started == ["first", "second"]
         done = system.get(one)
         assert done is not None
@@ -310,8 +315,8 @@ def test_a_record_that_cannot_be_written_fails_the_submit_as_harperdb_words_it()
     import asyncio
     from concurrent.futures import Future
 
-    from loadmaster.actors.system import Submitted
     from loadmaster.errors import ServerError, ServiceUnavailableError
+    from loadmaster.operations.deferred import Submitted
 
     failed: Future[None] = Future()
     failed.set_exception(OSError("disk full"))
