@@ -11,6 +11,7 @@ import pykka
 
 from loadmaster.actors.messages import (
     AwaitReady,
+    DeleteJobsBefore,
     JobFinished,
     JobProgress,
     RecordJob,
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 JOB_TABLE = "hdb_job"
+CREATED = "__createdtime__"
 #: Progress of a running job is written at most this often; the final state always is.
 PROGRESS_WRITE_INTERVAL = 0.5
 #: Dirty records are written when the inbox is empty, or at the latest when this many have
@@ -172,7 +174,7 @@ class JobRegistry(pykka.ThreadingActor):
         try:
             return self._handle(message)
         except Exception:
-            if isinstance(message, (SearchJobs, AwaitReady)):
+            if isinstance(message, (SearchJobs, AwaitReady, DeleteJobsBefore)):
                 raise  # an ask: the error travels back to the asker and the actor lives
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
@@ -197,6 +199,9 @@ class JobRegistry(pykka.ThreadingActor):
                 self._live[record["id"]] = dict(record)
                 self._mark(record["id"])
                 self._acks.append(persisted)
+            case DeleteJobsBefore(before_ms=before_ms, limit=limit):
+                self._flush()
+                return self._delete_before(before_ms, limit)
             case AwaitReady():
                 pass
             case _:
@@ -260,6 +265,14 @@ class JobRegistry(pykka.ThreadingActor):
             live["result"] = done.result
         self._mark(job_id)
         self._finished.append(job_id)
+
+    def _delete_before(self, before_ms: float, limit: int) -> tuple[int, int]:
+        # Records of running jobs stay: the registry writes them again until they end.
+        ids = [i for i in self._table.ids_before(CREATED, before_ms) if i not in self._live]
+        deleted = self._table.delete(ids[:limit])
+        for job_id in deleted:
+            self._written_at.pop(job_id, None)
+        return len(deleted), len(ids)
 
     def _search(self, from_ms: float, to_ms: float) -> list[dict[str, Any]]:
         rows = self._table.search(

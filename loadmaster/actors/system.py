@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
-from loadmaster.actors.messages import AwaitReady, SearchJobs, StartJob
+from loadmaster.actors.messages import AwaitReady, DeleteJobsBefore, SearchJobs, StartJob
 from loadmaster.actors.registry import JobRegistry, job_table, read_job
 from loadmaster.actors.supervisor import JobSupervisor
 from loadmaster.errors import ServerError, ServiceUnavailableError
@@ -197,5 +197,16 @@ class JobSystem:
         """Return the jobs with ``from_ms < start_datetime < to_ms``, oldest first."""
         result: list[dict[str, Any]] = self._ask(
             self._registry, SearchJobs(from_ms=from_ms, to_ms=to_ms)
+        )
+        return result
+
+    def delete_jobs_before(self, before_ms: float, limit: int) -> tuple[int, int]:
+        """Have the registry delete finished job records created before ``before_ms``.
+
+        Returns:
+            How many it deleted (at most ``limit``), and how many there were to delete.
+        """
+        result: tuple[int, int] = self._ask(
+            self._registry, DeleteJobsBefore(before_ms=before_ms, limit=limit)
         )
         return result

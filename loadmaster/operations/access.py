@@ -31,6 +31,7 @@ __all__ = [
     "delete_access",
     "describe_access",
     "load_access",
+    "load_needs",
     "read_access",
     "write_access",
 ]
@@ -158,7 +159,7 @@ def write_access(action: system_rules.Write) -> TableAccess:
 def load_access() -> TableAccess:
     """Bulk loads (spec §8): an explicit insert or update needs only that; upsert and no
     action need both."""
-    return TableAccess(_load_needs)
+    return TableAccess(load_needs)
 
 
 def delete_access() -> TableAccess:
@@ -169,7 +170,8 @@ def delete_access() -> TableAccess:
     )
 
 
-def _load_needs(op: Any) -> Sequence[str]:
+def load_needs(op: Any) -> Sequence[str]:
+    """Return what a bulk load needs on its table, by its ``action``."""
     if op.action in ("insert", "update"):
         return (op.action,)
     return ("insert", "update")

@@ -6,14 +6,16 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.actors.registry import JOB_TABLE
 from loadmaster.actors.system import Submitted
-from loadmaster.errors import InvalidRequestError, ServerError
+from loadmaster.auth import system_rules
+from loadmaster.errors import InvalidRequestError, ServerError, SystemDatabaseWriteError
 from loadmaster.formats import parse_moment_iso
 from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
 from loadmaster.jobs.context import JobContext
-from loadmaster.names import ACTIONS, Action, blank, name_problems
+from loadmaster.names import ACTIONS, SYSTEM_DATABASE, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.access import EVERYONE, load_access
+from loadmaster.operations.access import EVERYONE, load_access, load_needs
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation, tag_of
@@ -73,6 +75,16 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
+def _load_target(
+    op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3, ctx: Context
+) -> None:
+    """Check that a load's table exists; no load may write a system table (not even a
+    super user's: only the NoSQL write operations may, ops-more §6.3)."""
+    if op.db == SYSTEM_DATABASE:
+        system_rules.refuse_load(op.table, list(load_needs(op)))
+    table_of(op, ctx.store, status=400)
+
+
 def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> Action:
     action: Action = op.action if op.action is not None else "insert"
     return action
@@ -89,7 +101,7 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     elif not isinstance(op.data, str):
         problems.append("Data must be a string")
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     data, db, table, action = op.data, op.db, str(op.table), _action(op)
     return start_job(
         op, ctx, lambda job: csv_load.load_csv_text(job, data, db=db, table=table, action=action)
@@ -107,7 +119,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
     elif not isinstance(op.file_path, str):
         problems.append("File path must be a string")
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     path = op.file_path
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
@@ -125,7 +137,7 @@ def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     _raise(
         url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
     )
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     csv_url, headers = str(op.csv_url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
@@ -145,7 +157,7 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     _validate_action(op.action, problems)
     problems += s3_job.validate_s3(op.s3)
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
     return start_job(
         op,
@@ -168,6 +180,13 @@ def _validate_date(op: s.DeleteRecordsBefore | s.DeleteFilesBefore) -> None:
 def _delete_before(op: s.DeleteRecordsBefore | s.DeleteFilesBefore, ctx: Context) -> Any:
     _validate_date(op)
     db, table, date = op.db, str(op.table), str(op.date)
+    if db == SYSTEM_DATABASE:
+        # A super user's cleanup of old job records, done by the registry that writes them;
+        # every other system table is HarperDB's refusal.
+        if table != JOB_TABLE:
+            raise SystemDatabaseWriteError
+        chunk = ctx.jobs.delete_jobs_before
+        return start_job(op, ctx, lambda job: delete_before.delete_jobs_before(job, chunk, date))
     return start_job(op, ctx, lambda job: delete_before.delete_records_before(job, db, table, date))
 
 
