@@ -132,6 +132,7 @@ def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
         get_attributes=op.get_attributes,
         offset=op.offset,
         limit=op.limit,
+        reverse=op.reverse if op.reverse is not None else op.desc,
     )
     return list(results(search, table, ctx.user))
 
@@ -147,5 +148,6 @@ def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[st
         offset=op.offset,
         limit=op.limit,
         sort=op.sort,
+        reverse=op.reverse if op.reverse is not None else op.desc,
     )
     return list(results(search, table, ctx.user))

@@ -149,6 +149,8 @@ class SearchByValue(TableOp, tag="search_by_value", frozen=True):
     get_attributes: Any = None
     limit: Any = None
     offset: Any = None
+    reverse: Any = None
+    desc: Any = None
 
 
 class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
@@ -160,6 +162,8 @@ class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
     limit: Any = None
     offset: Any = None
     sort: Any = None
+    reverse: Any = None
+    desc: Any = None
 
 
 # --- jobs ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Any
 from loadmaster.errors import (
     DatabaseNotFoundError,
     InvalidRequestError,
+    ServerError,
     SystemDatabaseWriteError,
     TableNotFoundError,
 )
@@ -91,10 +92,23 @@ def attributes_list(value: Any) -> list[str]:
     return value
 
 
-def non_negative_int(value: Any, field: str) -> int | None:
-    """Check an optional ``limit`` / ``offset``."""
+def paging_number(
+    value: Any, field: str, least: int, error: type[InvalidRequestError] | type[ServerError]
+) -> int | None:
+    """Check an optional ``limit`` (``least`` 1) or ``offset`` (0) as HarperDB does: numeric
+    strings are numbers; a violation is ``error`` (a 500 in search_by_value, else a 400)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError(f"'{field}' must be a non-negative integer")
-    return value
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise error(f"'{field}' must be a number")
+    if number < least:
+        raise error(f"'{field}' must be greater than or equal to {least}")
+    return number
