@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 HEADER = ("id", "name", "age", "score", "active", "city", "note")
 SEED = 42
 CITIES = (
@@ -82,4 +84,14 @@ def write_csv(path: Path, n: int, seed: int = SEED) -> Path:
             for row in chunk:
                 row[4] = "true" if row[4] else "false"
             writer.writerows(chunk)
+    return path
+
+
+def write_ndjson(path: Path, n: int, seed: int = SEED) -> Path:
+    """Write the same data set as NDJSON (one object per line; booleans as JSON booleans)."""
+
+    encode_lines = msgspec.json.Encoder().encode_lines
+    with path.open("wb") as out:
+        for chunk in rows(n, seed):
+            out.write(encode_lines([dict(zip(HEADER, row, strict=True)) for row in chunk]))
     return path

@@ -17,9 +17,12 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── ConflictError (409)
     ├── UnsupportedMediaTypeError (415)
     ├── PayloadTooLargeError (413)
+    ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     ├── ServiceUnavailableError (503)  an actor did not answer in time
-    └── StorageError (500)             LMDB failed
+    ├── StorageError (500)             LMDB failed
+    └── ConfigurationError (500)       a setting is invalid: the server does not start
+        └── DataDirectoryInUseError    another loadmaster holds the data directory
 """
 
 from typing import Any
@@ -172,6 +175,22 @@ class StorageError(LoadmasterError):
     """Raised when LMDB fails (wrapped with ``from exc``)."""
 
     status_code = 500
+
+
+class RequestTimeoutError(LoadmasterError):
+    """Raised when a request body arrives too slowly or takes too long (the connection closes)."""
+
+    status_code = 408
+
+
+class ConfigurationError(LoadmasterError):
+    """Raised at start-up when a setting is invalid or unusable; nothing was created yet."""
+
+    status_code = 500
+
+
+class DataDirectoryInUseError(ConfigurationError):
+    """Raised at start-up when another loadmaster process holds the data directory's lock."""
 
 
 class SystemDatabaseWriteError(PermissionDeniedError):

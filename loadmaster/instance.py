@@ -14,6 +14,7 @@ from loadmaster.operations import dispatch
 from loadmaster.operations.handler_context import Context
 from loadmaster.settings import Settings
 from loadmaster.storage import Store
+from loadmaster.storage.lockfile import DataDirectoryLock
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +54,30 @@ class Instance:
         self.settings = settings
         data = Path(settings.data)
         data.mkdir(parents=True, exist_ok=True)
-        self.store = Store.open(data, map_size=settings.map_size)
+        # First of all: a directory another process serves is left exactly as it is.
+        self._dir_lock = DataDirectoryLock(data)
         self._servers: list[HttpServer] = []
         self._closed = False
         self._lock = threading.Lock()
         try:
+            self.store = Store.open(data, map_size=settings.map_size)
+        except BaseException:
+            self._dir_lock.release()
+            raise
+        try:
             self.users = UserStore(self.store)
             generated = self.users.bootstrap(data, settings.admin_password)
             if generated is not None:
+                # Never the password itself: logs are read by more people than the file.
                 log.warning(
-                    "created super user HDB_ADMIN with password %s (also in %s)",
-                    generated,
+                    "created super user HDB_ADMIN; its generated password is in %s (mode 0600)",
                     data / "admin-password",
                 )
             self.jobs = JobSystem(self.store, settings)
             self.jobs.start()
         except BaseException:
             self.store.close()
+            self._dir_lock.release()
             raise
 
     def context(self, user: User) -> Context:
@@ -120,7 +128,10 @@ class Instance:
             self._servers.clear()
             self.jobs.stop()
         finally:
-            self.store.close()
+            try:
+                self.store.close()
+            finally:
+                self._dir_lock.release()
 
     def __enter__(self) -> "Instance":
         return self

@@ -8,7 +8,7 @@ from benchmarks.scenarios.exports import export_local_csv, export_local_json
 from benchmarks.scenarios.get_job import get_job
 from benchmarks.scenarios.insert import insert
 from benchmarks.scenarios.jobs import burst, small_job
-from benchmarks.scenarios.loads import csv_file_load, rss
+from benchmarks.scenarios.loads import csv_file_load, json_file_load, rss
 from benchmarks.scenarios.remote import csv_url_load, export_to_s3, import_from_s3
 
 Scenario = Callable[[Context], None]
@@ -16,6 +16,7 @@ Scenario = Callable[[Context], None]
 SCENARIOS: dict[str, Scenario] = {
     "insert": insert,
     "csv_file_load": csv_file_load,
+    "json_file_load": json_file_load,
     "export_local_json": export_local_json,
     "export_local_csv": export_local_csv,
     "get_job": get_job,

@@ -4,18 +4,23 @@ Also ``rss``: with ``--rows-rss N``, the same load (and both exports) at N rows,
 peak memory does not grow with the input.
 """
 
-from benchmarks import reference
+from pathlib import Path
+from typing import Any
+
+from benchmarks import datagen, reference
 from benchmarks.context import Context
 from benchmarks.memory import Memory, memory_figures
 from benchmarks.report import figure, skipped
 from benchmarks.scenarios.exports import export_rates
-from benchmarks.workload import csv_file_body, load_in_fresh_server, load_kept
+from benchmarks.workload import TABLE, csv_file_body, load_in_fresh_server, load_kept
 
 RATE_TARGET = 100_000
 NAIVE_RATIO = 1.3
 MEMORY_TARGET_MB = 300.0
 #: Peak memory at N rows may exceed the 1M figure by this factor and still count as constant.
 GROWTH = 1.15
+#: json_file_load of NDJSON must reach this share of csv_file_load's rate.
+JSON_RATIO = 0.8
 
 
 def csv_file_load(ctx: Context) -> None:
@@ -69,6 +74,43 @@ def csv_file_load(ctx: Context) -> None:
     )
     for fig in memory_figures("csv_file_load", memories, target_mb=MEMORY_TARGET_MB):
         ctx.add(fig)
+
+
+def json_file_load(ctx: Context) -> None:
+    """Measure json_file_load of the same rows as NDJSON, beside csv_file_load in this run."""
+    rows = ctx.options.rows
+    path = ctx.cached(
+        f"ndjson-{rows}", lambda: datagen.write_ndjson(ctx.tmp / f"people_{rows}.ndjson", rows)
+    )
+    csv_path = ctx.csv(rows)
+    ours: list[float] = []
+    csv_runs: list[float] = []
+    for run in range(ctx.options.runs):
+        ctx.log(f"json_file_load run {run + 1}: {rows:,} rows (NDJSON), then csv_file_load")
+        rate, _ = load_in_fresh_server(ctx, "json-file-load", lambda: _json_body(path), rows)
+        ours.append(rate)
+        csv_rate, _ = load_in_fresh_server(
+            ctx, "csv-beside-json", lambda: csv_file_body(csv_path), rows
+        )
+        csv_runs.append(csv_rate)
+        ctx.log(f"  json {rate:,.0f} rows/s, csv {csv_rate:,.0f} rows/s")
+    ctx.add(
+        figure(
+            "json_file_load",
+            "rows/s",
+            "rows/s",
+            ours,
+            reference="csv_file_load of the same rows",
+            reference_runs=csv_runs,
+            target=f"≥ {JSON_RATIO}x csv_file_load",
+            min_ratio=JSON_RATIO,
+            note=f"{rows:,} rows as NDJSON, every attribute indexed",
+        )
+    )
+
+
+def _json_body(path: Path) -> dict[str, Any]:
+    return {"operation": "json_file_load", "table": TABLE, "file_path": str(path)}
 
 
 def rss(ctx: Context) -> None:

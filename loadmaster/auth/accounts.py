@@ -23,7 +23,7 @@ from loadmaster.auth.roles import (
     role_in_user_info,
     with_system_tables,
 )
-from loadmaster.auth.users import UserStore
+from loadmaster.auth.users import UserStore, new_uid
 from loadmaster.errors import ConflictError, InvalidRequestError, NotFoundError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
@@ -36,7 +36,7 @@ LAST_SUPER_USER = (
 ROLE_NOT_FOUND = "Role not found"
 INVALID_ROLE_ID = "Invalid role id"
 #: Fields of a user record never shown to anyone.
-_SECRET_FIELDS = frozenset({"password", "refresh_token"})
+_SECRET_FIELDS = frozenset({"password", "refresh_token", "uid"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,7 +62,13 @@ def add_user(users: UserStore, username: str, password: str, role: str, *, activ
         found = users.roles.by_name(role)
         if found is None:
             raise NotFoundError(f"{role} role not found")
-        record = {"username": username, "password": hashed, "role": found["id"], "active": active}
+        record = {
+            "username": username,
+            "password": hashed,
+            "role": found["id"],
+            "active": active,
+            "uid": new_uid(),
+        }
         if users.user_table.write([record], "insert").skipped:
             raise ConflictError(f"User {username} already exists")
     return f"{username} successfully added"
@@ -78,7 +84,8 @@ def alter_user(
 ) -> dict[str, Any]:
     """Change a user's password, role (by name) or active flag.
 
-    A new password also revokes the user's refresh token.
+    A new password also gives the user a new identity, so every token issued before (both
+    kinds) stops working.
 
     Raises:
         NotFoundError: No such user, or no role with that name.
@@ -88,6 +95,7 @@ def alter_user(
     if password is not None:
         changes["password"] = hash_password(password)
         changes["refresh_token"] = None
+        changes["uid"] = new_uid()
     with users.changing():
         record = users.user_record(username)
         if role is not None:

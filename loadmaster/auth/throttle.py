@@ -2,17 +2,18 @@
 
 Each failed password check counts against the user name and, when known, the client address.
 Once a key has failed ``threshold`` times within ``window`` seconds, the next attempt for it
-waits ``base_delay * 2 ** (failures - threshold)`` seconds (at most ``max_delay``) before the
-password is checked, so guessing runs at a few attempts a second at most. Only attempts that
-name a throttled key wait: other users' logins are never slowed, and verified credentials are
-answered from the credential cache before the throttle is consulted.
+waits ``base_delay * 2 ** (failures - threshold)`` seconds before the password is checked, at
+most ``max_delay`` (4 s) for a user name and ``address_max_delay`` (1 s) for an address, so
+guessing runs at a few attempts a second per key while nobody waits longer than that.
 
-Waiting happens on the request's worker thread (handlers run in a thread pool, never on the
-event loop). To keep an attacker from tying up every worker with sleeping attempts, at most
-``max_waiting`` attempts wait at a time; further attempts on a throttled key are refused at
-once, without checking the password, so they learn nothing.
+The throttle only ever delays: every attempt is checked in the end, so a correct password is
+never refused, however many wrong ones are sent for the same user (a correct password already
+verified once is answered from the credential cache without waiting at all). The CPU that
+attempts can burn is bounded elsewhere: at most a few password hashes run at once (see
+``loadmaster.server.credentials``), attempts on throttled users after the others.
 """
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,14 +35,16 @@ class LoginThrottle:
 
     Args:
         clock: Monotonic seconds; injectable so that tests are deterministic.
-        sleep: Blocks the calling thread for the given seconds; injectable for tests.
+        sleep: Blocks the calling thread for the given seconds; injectable for tests. The
+            event loop's waits (:meth:`pause`) use it too when it is not ``time.sleep``.
         user_threshold: Failures of one user name before its attempts are delayed.
         address_threshold: Failures from one address before its attempts are delayed (higher,
             since many people may share an address).
         base_delay: The first delay, doubled with each further failure.
-        max_delay: The longest single delay.
+        max_delay: The longest delay of an attempt for a user name.
+        address_max_delay: The longest delay an address adds (other users sharing an
+            attacker's address wait at most this long).
         window: Seconds after the last failure at which a key's count starts again.
-        max_waiting: Attempts allowed to wait at the same time.
     """
 
     def __init__(
@@ -53,19 +56,17 @@ class LoginThrottle:
         address_threshold: int = 20,
         base_delay: float = 0.5,
         max_delay: float = 4.0,
+        address_max_delay: float = 1.0,
         window: float = 900.0,
-        max_waiting: int = 16,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._thresholds = {"user": user_threshold, "addr": address_threshold}
+        self._caps = {"user": max_delay, "addr": address_max_delay}
         self._base_delay = base_delay
-        self._max_delay = max_delay
         self._window = window
-        self._max_waiting = max_waiting
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, str], _Entry] = {}
-        self._waiting = 0
 
     @staticmethod
     def keys(username: str, client: str | None) -> list[tuple[str, str]]:
@@ -75,12 +76,10 @@ class LoginThrottle:
             keys.append(("addr", client))
         return keys
 
-    def wait_before_attempt(self, keys: Sequence[tuple[str, str]]) -> bool:
-        """Wait until an attempt on ``keys`` may be checked.
+    def delay(self, keys: Sequence[tuple[str, str]]) -> float:
+        """Return the seconds an attempt on ``keys`` waits before it is checked (0: none).
 
-        Returns:
-            True when the password may be checked now; False when too many attempts are
-            already waiting and this one must be refused unchecked.
+        Never more than the largest cap of its keys, however many failures follow.
         """
         with self._lock:
             now = self._clock()
@@ -88,18 +87,29 @@ class LoginThrottle:
             for key in keys:
                 entry = self._entries.get(key)
                 if entry is not None:
-                    wait = max(wait, entry.next_allowed - now)
-            if wait <= 0:
-                return True
-            if self._waiting >= self._max_waiting:
-                return False
-            self._waiting += 1
-        try:
-            self._sleep(min(wait, self._max_delay))
-        finally:
-            with self._lock:
-                self._waiting -= 1
-        return True
+                    wait = max(wait, min(entry.next_allowed - now, self._caps[key[0]]))
+            return wait
+
+    def throttled(self, username: str) -> bool:
+        """Tell whether attempts for a user name are being delayed now."""
+        with self._lock:
+            entry = self._entries.get(("user", username))
+            return entry is not None and entry.next_allowed > self._clock()
+
+    def wait_before_attempt(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Block the calling thread for the :meth:`delay` of an attempt on ``keys``."""
+        wait = self.delay(keys)
+        if wait > 0:
+            self._sleep(wait)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait on the event loop (no thread held) for a :meth:`delay`."""
+        if seconds <= 0:
+            return
+        if self._sleep is time.sleep:
+            await asyncio.sleep(seconds)
+        else:
+            self._sleep(seconds)
 
     def failed(self, keys: Sequence[tuple[str, str]]) -> None:
         """Count a failed attempt against each key and set its next allowed time."""
@@ -115,7 +125,7 @@ class LoginThrottle:
                 entry.last_failure = now
                 over = entry.failures - self._thresholds[key[0]]
                 if over >= 0:
-                    delay = min(self._max_delay, self._base_delay * 2.0 ** min(over, 32))
+                    delay = min(self._caps[key[0]], self._base_delay * 2.0 ** min(over, 32))
                     entry.next_allowed = now + delay
 
     def succeeded(self, username: str) -> None:

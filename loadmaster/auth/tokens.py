@@ -75,10 +75,18 @@ class TokenSigner:
         self._key = key
         self.clock = clock
 
-    def issue(self, username: str, kind: TokenKind, ttl: int) -> str:
-        """Return a signed token for a user, valid for ``ttl`` seconds from now."""
+    def issue(self, username: str, kind: TokenKind, ttl: int, *, uid: str | None = None) -> str:
+        """Return a signed token for a user, valid for ``ttl`` seconds from now.
+
+        Args:
+            username: The user's name.
+            kind: ``operation`` or ``refresh``.
+            ttl: Lifetime in seconds.
+            uid: The identity of the user record; the user store refuses a token whose
+                user record has another (dropped and re-created, or a new password).
+        """
         now = int(self.clock())
-        claims = {
+        claims: dict[str, Any] = {
             "username": username,
             "sub": kind,
             "iat": now,
@@ -87,6 +95,8 @@ class TokenSigner:
             # remembered by digest, and the newest one replaces the older).
             "jti": secrets.token_hex(8),
         }
+        if uid is not None:
+            claims["uid"] = uid
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM)
 
     def verify(self, token: str, kind: TokenKind) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ LOGIN_FAILED = "Login failed"
 INACTIVE = "Cannot complete request: User is inactive"
 INVALID_CREDENTIALS = "invalid credentials"
 _CACHE_LIMIT = 10_000
+
+
+def _digest(username: str, password: str) -> bytes:
+    return hashlib.sha256(f"{username}\0{password}".encode()).digest()
+
+
+def new_uid() -> str:
+    """Return a fresh identity for a user record: tokens name it, so they die with it."""
+    return uuid.uuid4().hex
 
 
 @functools.cache
@@ -63,6 +73,8 @@ class UserStore:
         # digest of user:password -> (user, the password hash it was checked against, generation)
         self._verified: dict[bytes, tuple[User, str, int]] = {}
         self._tokens: dict[bytes, tuple[User, float]] = {}
+        # digest of user:password -> the stored hash (or "" for no user) it failed against
+        self._rejected: dict[bytes, str] = {}
         # Bumped by invalidate(): a check that began before a change must not cache its result.
         self._generation = 0
 
@@ -80,6 +92,7 @@ class UserStore:
                 self.store.create_table(SYSTEM_DATABASE, table, key)
         self.roles.add_builtins()
         if self.user_table.record_count():
+            self._give_identities()
             return None
         generated = None
         if admin_password is None:
@@ -90,6 +103,16 @@ class UserStore:
                 out.write(admin_password + "\n")
         self.add(ADMIN, admin_password, SUPER_ROLE.id, active=True)
         return generated
+
+    def _give_identities(self) -> None:
+        # Users stored before identities existed get one (their older tokens stop working).
+        missing = [
+            {"username": r["username"], "uid": new_uid()}
+            for r in self.user_table.scan()
+            if not isinstance(r.get("uid"), str)
+        ]
+        if missing:
+            self.user_table.write(missing, "update")
 
     def _names(self) -> list[str]:
         if not self.store.has_database(SYSTEM_DATABASE):
@@ -141,6 +164,7 @@ class UserStore:
             "password": hash_password(password),
             "role": role_id,
             "active": active,
+            "uid": new_uid(),
         }
         self.user_table.write([record], "insert")
         self.invalidate()
@@ -178,48 +202,89 @@ class UserStore:
 
         Never hashes, reads storage or sleeps, so it may run on an event loop.
         """
-        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        digest = _digest(username, password)
         with self._lock:
             cached = self._verified.get(digest)
             if cached is not None and cached[2] == self._generation:
                 return cached[0]
         return None
 
-    def authenticate(self, username: str, password: str, client: str | None = None) -> User:
-        """Return the user these credentials belong to.
+    def known(self, username: str, password: str) -> User | None:
+        """Return the user of credentials verified before, without hashing; else None.
 
-        Failed attempts are counted per user name and per client address, and further attempts
-        on a name or address with many failures are slowed down (see :mod:`.throttle`).
+        Reads the user record when users or roles changed since (no hashing while the stored
+        password hash is unchanged), so it may run on an event loop but not in a hot loop.
+
+        Raises:
+            AuthenticationError: The credentials' user is now inactive.
+        """
+        digest = _digest(username, password)
+        with self._lock:
+            cached = self._verified.get(digest)
+            generation = self._generation
+        if cached is None:
+            return None
+        user, checked_hash, cached_generation = cached
+        if cached_generation == generation:
+            return user
+        found = self.user_table.get([username])
+        if found and found[0].get("password") == checked_hash:
+            # Users or roles changed since: same password hash, so only re-read the rest.
+            return self._verified_user(digest, found[0], checked_hash, generation)
+        return None
+
+    def check(self, username: str, password: str, keys: Sequence[tuple[str, str]]) -> User:
+        """Check a password (scrypt: tens of milliseconds of CPU) and count the outcome.
+
+        Call it after the throttle's delay (:meth:`authenticate` waits it). A password that
+        already failed against the same stored hash is refused again without hashing.
 
         Raises:
             AuthenticationError: Unknown user, wrong password, or an inactive user.
         """
-        digest = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        digest = _digest(username, password)
         with self._lock:
-            cached = self._verified.get(digest)
             generation = self._generation
-        if cached is not None:
-            user, checked_hash, cached_generation = cached
-            if cached_generation == generation:
-                return user
-            found = self.user_table.get([username])
-            if found and found[0].get("password") == checked_hash:
-                # Users or roles changed since: same password hash, so only re-read the rest.
-                return self._verified_user(digest, found[0], checked_hash, generation)
-        keys = self.throttle.keys(username, client)
-        if not self.throttle.wait_before_attempt(keys):
-            raise AuthenticationError(LOGIN_FAILED)
         found = self.user_table.get([username])
         stored = found[0].get("password") if found else None
-        if not isinstance(stored, str):
-            verify_password(password, _dummy_hash())
+        checked = stored if isinstance(stored, str) else ""
+        with self._lock:
+            known_wrong = self._rejected.get(digest) == checked
+        if known_wrong or not self._password_matches(password, stored):
             self.throttle.failed(keys)
+            with self._lock:
+                if len(self._rejected) >= _CACHE_LIMIT:
+                    self._rejected.clear()
+                self._rejected[digest] = checked
             raise AuthenticationError(LOGIN_FAILED)
-        if not verify_password(password, stored):
-            self.throttle.failed(keys)
-            raise AuthenticationError(LOGIN_FAILED)
+        assert found  # noqa: S101 - a matching password has a user record
         self.throttle.succeeded(username)
-        return self._verified_user(digest, found[0], stored, generation)
+        return self._verified_user(digest, found[0], checked, generation)
+
+    @staticmethod
+    def _password_matches(password: str, stored: object) -> bool:
+        if not isinstance(stored, str):
+            # "No such user" costs as long as "wrong password".
+            verify_password(password, _dummy_hash())
+            return False
+        return verify_password(password, stored)
+
+    def authenticate(self, username: str, password: str, client: str | None = None) -> User:
+        """Return the user these credentials belong to, blocking the calling thread.
+
+        Failed attempts are counted per user name and per client address, and further attempts
+        on a name or address with many failures are delayed (see :mod:`.throttle`); the
+        server does the same without holding a thread (``loadmaster.server.credentials``).
+
+        Raises:
+            AuthenticationError: Unknown user, wrong password, or an inactive user.
+        """
+        user = self.known(username, password)
+        if user is not None:
+            return user
+        keys = self.throttle.keys(username, client)
+        self.throttle.wait_before_attempt(keys)
+        return self.check(username, password, keys)
 
     def _verified_user(
         self, digest: bytes, record: dict[str, Any], checked_hash: str, generation: int
@@ -248,7 +313,7 @@ class UserStore:
         if cached is not None and cached[1] > self.tokens.clock():
             return cached[0]
         claims = self.tokens.verify(token, "operation")
-        user, _ = self._token_user(claims["username"])
+        user, _ = self._token_user(claims)
         with self._lock:
             if generation == self._generation:
                 if len(self._tokens) >= _CACHE_LIMIT:
@@ -256,9 +321,11 @@ class UserStore:
                 self._tokens[digest] = (user, float(claims["exp"]))
         return user
 
-    def _token_user(self, username: str) -> tuple[User, dict[str, Any]]:
-        found = self.user_table.get([username])
-        if not found:
+    def _token_user(self, claims: dict[str, Any]) -> tuple[User, dict[str, Any]]:
+        found = self.user_table.get([claims["username"]])
+        # A token names its user's identity too: a user dropped and re-created under the same
+        # name (or given a new password) is a different user, and the old tokens are refused.
+        if not found or claims.get("uid") is None or found[0].get("uid") != claims["uid"]:
             raise AuthenticationError(INVALID_TOKEN)
         user = self._model(found[0])
         if not user.active:
@@ -274,8 +341,12 @@ class UserStore:
         Raises:
             AuthenticationError: The user no longer exists.
         """
-        operation_token = self.tokens.issue(user.username, "operation", operation_ttl)
-        refresh_token = self.tokens.issue(user.username, "refresh", refresh_ttl)
+        found = self.user_table.get([user.username])
+        uid = found[0].get("uid") if found else None
+        if not isinstance(uid, str):
+            raise AuthenticationError(INVALID_CREDENTIALS)
+        operation_token = self.tokens.issue(user.username, "operation", operation_ttl, uid=uid)
+        refresh_token = self.tokens.issue(user.username, "refresh", refresh_ttl, uid=uid)
         update = {"username": user.username, "refresh_token": token_digest(refresh_token)}
         if self.user_table.write([update], "update").skipped:
             raise AuthenticationError(INVALID_CREDENTIALS)
@@ -289,7 +360,7 @@ class UserStore:
                 token, or a dropped or inactive user.
         """
         claims = self.tokens.verify(refresh_token, "refresh")
-        user, record = self._token_user(claims["username"])
+        user, record = self._token_user(claims)
         stored = record.get("refresh_token")
         if not isinstance(stored, str) or not hmac.compare_digest(
             stored, token_digest(refresh_token)
@@ -304,4 +375,6 @@ class UserStore:
             AuthenticationError: As :meth:`refresh_token_user`.
         """
         user = self.refresh_token_user(refresh_token)
-        return {"operation_token": self.tokens.issue(user.username, "operation", operation_ttl)}
+        uid = self.tokens.verify(refresh_token, "refresh")["uid"]
+        token = self.tokens.issue(user.username, "operation", operation_ttl, uid=uid)
+        return {"operation_token": token}

@@ -45,6 +45,16 @@ def iter_json_array(
     yield b"[]" if opener == b"[" else b"]"
 
 
+def iter_ndjson(
+    records: Iterable[Mapping[str, Any]], *, chunk_records: int = 1000
+) -> Iterator[bytes]:
+    """Encode records as NDJSON: one compact JSON object per line, each line ended by ``\n``."""
+    records = iter(records)
+    encode_lines = _JSON.encode_lines
+    while batch := list(islice(records, chunk_records)):
+        yield encode_lines(batch)
+
+
 _BOOL_TEXT = {True: "true", False: "false"}
 _json_encode = msgspec.json.Encoder().encode
 

@@ -5,7 +5,7 @@ Other sources (URL, S3) feed :func:`load_csv_chunks` with their own byte chunks.
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal
+from typing import Any
 
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
@@ -14,12 +14,14 @@ from loadmaster.formats import (
     check_column_names,
     coerce_typed,
     column_types,
+    decompressed,
     parse_csv_text,
+    utf8_chunks,
 )
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
+from loadmaster.names import Action
 
-Action = Literal["insert", "update", "upsert"]
 #: Rows per write transaction for streamed loads.
 BATCH_ROWS = 20_000
 #: Bytes per read from a file.
@@ -93,14 +95,22 @@ def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
         handle.close()
 
 
-def load_csv_file(job: JobContext, path: str, *, db: str, table: str, action: Action) -> str:
+def load_csv_file(
+    job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
+) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
     try:
         size: int | None = os.stat(path).st_size
     except OSError:
         size = None  # file_chunks() words the failure as Node does
     return load_csv_chunks(
-        job, file_chunks(path, job), db=db, table=table, action=action, size_hint=size
+        job,
+        file_chunks(path, job),
+        db=db,
+        table=table,
+        action=action,
+        size_hint=size,
+        encoding=encoding,
     )
 
 
@@ -112,8 +122,12 @@ def load_csv_chunks(
     table: str,
     action: Action,
     size_hint: int | None = None,
+    encoding: str = "utf-8",
 ) -> str:
     """Stream CSV bytes into a table in batches; report progress; return the final message.
+
+    The source may be gzip or zstd (told by its magic bytes; ``size_hint`` is then the
+    compressed size) and in any accepted ``encoding``.
 
     Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are parsed
     by a worker process (see :mod:`parse_worker`) while this thread commits: its start-up,
@@ -121,6 +135,7 @@ def load_csv_chunks(
     The header is checked before anything is written. A failure after some batches were
     committed names how many records were loaded, so the client knows what is in the table.
     """
+    chunks = utf8_chunks(decompressed(chunks), encoding)
     threshold = job.settings.parallel_load_min_bytes
     # A role that limits attributes gets the in-process path: its records are checked per
     # batch there, and the worker sends no records to check.

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from loadmaster.errors import InvalidRequestError
-from loadmaster.formats import iter_csv, iter_json_array
+from loadmaster.formats import gzip_chunks, iter_csv, iter_json_array, iter_ndjson
 from loadmaster.jobs.context import JobContext
 from loadmaster.names import database_of
 from loadmaster.query import (
@@ -22,7 +22,9 @@ from loadmaster.query import (
 )
 from loadmaster.storage import Table
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "ndjson")
+#: How an export may be compressed (loadmaster's addition): the name, and the suffix added.
+COMPRESSIONS = {"gzip": ".gz"}
 SEARCH_OPERATIONS = ("search_by_value", "search_by_hash", "search_by_conditions")
 _ALLOWED = "search_by_value, search_by_hash, sql, search_by_conditions"
 
@@ -38,6 +40,8 @@ class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
     filename: Any = None
     #: export_to_s3: the bucket, key and credentials.
     s3: Any = None
+    #: None, or ``gzip`` (checked when the job is submitted: :func:`check_compress`).
+    compress: str | None = None
 
 
 def check_format(value: Any) -> str:
@@ -47,6 +51,18 @@ def check_format(value: Any) -> str:
     if value not in FORMATS:
         raise InvalidRequestError("format invalid. must be one of the following values: json, csv")
     return str(value)
+
+
+def check_compress(value: Any) -> str | None:
+    """Check an export's ``compress`` field (loadmaster's addition): absent, or ``gzip``."""
+    if value is None or value in COMPRESSIONS:
+        return value  # type: ignore[no-any-return]
+    raise InvalidRequestError(f"'compress' must be one of [{', '.join(COMPRESSIONS)}]")
+
+
+def file_suffix(fmt: str, compress: str | None) -> str:
+    """Return the suffix of an export's file or key: ``.csv``, ``.ndjson.gz``, ..."""
+    return f".{fmt}{COMPRESSIONS[compress] if compress is not None else ''}"
 
 
 def parse_search(value: Any) -> dict[str, Any]:
@@ -119,8 +135,9 @@ def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
     return Found(matches(search, table), columns, project)
 
 
-def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
-    """Encode records as a compact JSON array or CSV, counting them as progress.
+def encode(fmt: str, found: Found, job: JobContext, compress: str | None = None) -> Iterator[bytes]:
+    """Encode records as a compact JSON array, NDJSON or CSV, counting them as progress;
+    gzip the stream when asked.
 
     JSON needs each record shaped to the columns; the CSV writer reads the columns from whole
     records itself (missing ones are empty cells), so it skips building those dicts.
@@ -135,8 +152,12 @@ def encode(fmt: str, found: Found, job: JobContext) -> Iterator[bytes]:
         job.progress(processed=done)
 
     if fmt == "json":
-        return iter_json_array(map(found.project, counted()))
-    return iter_csv(counted(), columns=found.columns, chunk_records=5000)
+        chunks = iter_json_array(map(found.project, counted()))
+    elif fmt == "ndjson":
+        chunks = iter_ndjson(map(found.project, counted()))
+    else:
+        chunks = iter_csv(counted(), columns=found.columns, chunk_records=5000)
+    return gzip_chunks(chunks) if compress == "gzip" else chunks
 
 
 def node_error(exc: OSError, syscall: str, path: str) -> str:
@@ -161,12 +182,12 @@ def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
             f"path '{directory}' is not a directory, please supply a valid folder path"
         )
     name = str(op.filename) if op.filename not in (None, "") else str(int(time.time() * 1000))
-    target = os.path.join(directory.rstrip("/") or "/", f"{name}.{fmt}")
+    target = os.path.join(directory.rstrip("/") or "/", name + file_suffix(fmt, op.compress))
     found = search_records(job, search)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
     try:
         with open(partial, "wb") as out:
-            for chunk in encode(fmt, found, job):
+            for chunk in encode(fmt, found, job, op.compress):
                 out.write(chunk)
         os.replace(partial, target)
     except OSError as exc:

@@ -22,17 +22,18 @@ from loadmaster.errors import InvalidRequestError, LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import (
     READ_CHUNK,
-    Action,
     load_csv_chunks,
 )
 from loadmaster.jobs.export import (
     ExportRequest,
     check_format,
     encode,
+    file_suffix,
     parse_search,
     search_records,
 )
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.names import Action
 from loadmaster.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,12 +41,20 @@ if TYPE_CHECKING:
     from types_boto3_s3.type_defs import CompletedPartTypeDef
 
 S3_FIELDS = ("aws_access_key_id", "aws_secret_access_key", "bucket", "key", "region")
-EXTENSIONS = (".csv", ".json")
+#: The formats a key names by its extension (after a compression suffix, if any); HarperDB
+#: knows the first two.
+EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
 #: Bytes per uploaded part of an export (S3's minimum is 5 MiB, except for the last part).
 PART_SIZE = 8 << 20
 #: Parts of an export being sent at once while the next is encoded.
 UPLOADS_IN_FLIGHT = 2
-_CONTENT_TYPES = {"json": "application/json", "csv": "text/csv"}
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "ndjson": "application/x-ndjson",
+    "gzip": "application/gzip",
+}
 _SESSION_LOCK = threading.Lock()
 
 
@@ -68,8 +77,13 @@ def _blank(value: Any) -> bool:
 
 
 def _extension(key: str) -> str:
-    # Node's path.extname: a leading dot names a hidden file, not an extension.
+    # Node's path.extname: a leading dot names a hidden file, not an extension. A compression
+    # suffix is looked through (``dogs.csv.gz`` is a CSV; its bytes say it is gzip).
     base = key.rpartition("/")[2]
+    for suffix in COMPRESSION_SUFFIXES:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+            break
     dot = base.rfind(".")
     return base[dot:] if dot > 0 else ""
 
@@ -161,9 +175,16 @@ def _aws_error(exc: ClientError | BotoCoreError) -> S3Error:
 
 
 def import_from_s3(
-    job: JobContext, s3: Mapping[str, Any], *, db: str, table: str, action: Action
+    job: JobContext,
+    s3: Mapping[str, Any],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    encoding: str = "utf-8",
 ) -> str:
-    """Run import_from_s3: stream a ``.csv`` or ``.json`` object into a table.
+    """Run import_from_s3: stream a ``.csv`` or a JSON object (``.json``, ``.ndjson``,
+    ``.jsonl``; each also gzip- or zstd-compressed) into a table.
 
     Returns:
         ``successfully loaded N of M records``.
@@ -180,9 +201,18 @@ def import_from_s3(
     body = answer["Body"]
     try:
         chunks = _object_chunks(body.iter_chunks(READ_CHUNK), answer["ContentLength"], job)
-        if key.endswith(".json"):
-            return load_json_chunks(job, chunks, db=db, table=table, action=action)
-        return load_csv_chunks(job, chunks, db=db, table=table, action=action)
+        extension = _extension(key)
+        if EXTENSIONS.get(extension) == "json":
+            return load_json_chunks(
+                job,
+                chunks,
+                db=db,
+                table=table,
+                action=action,
+                encoding=encoding,
+                array_only=extension == ".json",
+            )
+        return load_csv_chunks(job, chunks, db=db, table=table, action=action, encoding=encoding)
     finally:
         body.close()
 
@@ -220,11 +250,11 @@ def export_to_s3(
     search = parse_search(op.search_operation)
     found = search_records(job, search)
     client = s3_client(s3, job.settings)
-    bucket, key = str(s3["bucket"]), f"{s3['key']}.{fmt}"
-    upload = _Upload(client, bucket, key, _CONTENT_TYPES[fmt])
+    bucket, key = str(s3["bucket"]), str(s3["key"]) + file_suffix(fmt, op.compress)
+    upload = _Upload(client, bucket, key, _CONTENT_TYPES[op.compress or fmt])
     try:
         buffer = bytearray()
-        for chunk in encode(fmt, found, job):
+        for chunk in encode(fmt, found, job, op.compress):
             buffer += chunk
             if len(buffer) >= part_size:
                 upload.part(bytes(buffer))

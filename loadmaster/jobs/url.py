@@ -1,7 +1,8 @@
-"""The csv_url_load job: stream a CSV download straight into a table.
+"""The csv_url_load and json_url_load jobs: stream a download straight into a table.
 
-The body is never written to disk: httpx yields it in chunks and :func:`load_csv_chunks` parses
-and writes them as they arrive, so memory stays constant whatever the size of the file.
+The body is never written to disk: httpx yields it in chunks and the loader parses and writes
+them as they arrive, so memory stays constant whatever the size of the file. A body sent with
+``Content-Encoding: gzip`` is inflated by httpx; a gzip or zstd file is told by its bytes.
 """
 
 import re
@@ -14,14 +15,30 @@ import httpx
 
 from loadmaster.errors import LoadmasterError
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csv_load import Action, load_csv_chunks
+from loadmaster.jobs.csv_load import load_csv_chunks
+from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.names import ACTIONS, Action
 
 #: Content types HarperDB accepts; parameters such as ``; charset=utf-8`` are accepted too
 #: (HarperDB compares the whole header, rejecting them: upstream issue #1041).
 CSV_CONTENT_TYPES = frozenset(
     {"text/csv", "application/octet-stream", "text/plain", "application/vnd.ms-excel"}
 )
-ACTIONS = ("insert", "update", "upsert")
+#: Compressed files are accepted whatever they hold (loadmaster's addition).
+COMPRESSED_CONTENT_TYPES = frozenset(
+    {"application/gzip", "application/x-gzip", "application/zstd", "application/x-zstd"}
+)
+JSON_CONTENT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/json-seq",
+        "text/plain",
+        "application/octet-stream",
+    }
+)
 # RFC 3986: a scheme, then characters a URI may hold (joi's ``uri()`` rule, simplified).
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
@@ -33,11 +50,12 @@ class UrlLoadError(LoadmasterError):
 
 
 def validate_url_load(
-    table: Any, csv_url: Any, action: Any, passthrough_headers: Any = None
+    table: Any, csv_url: Any, action: Any, passthrough_headers: Any = None, field: str = "csv_url"
 ) -> list[str]:
     """Check a csv_url_load request as joi does; return the problems (empty when fine).
 
-    The caller joins them with ``". "`` (joi with ``abortEarly: false``).
+    The caller joins them with ``". "`` (joi with ``abortEarly: false``); ``field`` names the
+    URL's field (``json_url`` for json_url_load).
     """
     problems: list[str] = []
     if table is None:
@@ -47,13 +65,13 @@ def validate_url_load(
     elif table == "":
         problems.append("'table' is not allowed to be empty")
     if csv_url is None:
-        problems.append("'csv_url' is required")
+        problems.append(f"'{field}' is required")
     elif not isinstance(csv_url, str):
-        problems.append("'csv_url' must be a string")
+        problems.append(f"'{field}' must be a string")
     elif csv_url == "":
-        problems.append("'csv_url' is not allowed to be empty")
+        problems.append(f"'{field}' is not allowed to be empty")
     elif _URI.fullmatch(csv_url) is None:
-        problems.append("'csv_url' must be a valid url")
+        problems.append(f"'{field}' must be a valid url")
     if action not in ACTIONS:
         problems.append("'action' must be one of [insert, update, upsert]")
     if passthrough_headers is not None and not isinstance(passthrough_headers, dict):
@@ -78,8 +96,11 @@ def load_csv_url(
     db: str,
     table: str,
     action: Action,
+    encoding: str = "utf-8",
+    fmt: str = "csv",
 ) -> str:
-    """Run csv_url_load: GET the URL and stream its body into the table.
+    """Run csv_url_load (or json_url_load, ``fmt="json"``): GET the URL and stream its body
+    into the table.
 
     Args:
         job: The job's context (settings give the timeouts and redirect limit).
@@ -88,6 +109,8 @@ def load_csv_url(
         db: The database.
         table: The table.
         action: insert, update or upsert.
+        encoding: The body's text encoding.
+        fmt: ``csv`` or ``json`` (NDJSON or an array).
 
     Returns:
         ``successfully loaded N of M records``.
@@ -101,11 +124,12 @@ def load_csv_url(
         connect=settings.source_connect_timeout, read=read_timeout, write=read_timeout, pool=None
     )
     shown = shown_url(url)
+    label = "JSON" if fmt == "json" else "CSV"
     try:
         sent = httpx.Headers({str(k): str(v) for k, v in (headers or {}).items()})
     except UnicodeError as exc:
         raise UrlLoadError(
-            f"CSV Load failed from URL: {shown}, passthrough_headers must be ASCII text"
+            f"{label} Load failed from URL: {shown}, passthrough_headers must be ASCII text"
         ) from exc
     try:
         with (
@@ -114,35 +138,44 @@ def load_csv_url(
             ) as client,
             client.stream("GET", url, headers=sent) as response,
         ):
-            _check_response(response, shown)
-            chunks = _body(response, shown, job)
+            _check_response(response, shown, label)
+            chunks = _body(response, shown, job, label)
             first = next(chunks, b"")
             if not first:
-                raise UrlLoadError(f"CSV Load failed from URL: {shown}, no csv found at url")
-            return load_csv_chunks(job, _chain(first, chunks), db=db, table=table, action=action)
+                raise UrlLoadError(f"{label} Load failed from URL: {shown}, no {fmt} found at url")
+            load = load_json_chunks if fmt == "json" else load_csv_chunks
+            return load(
+                job,
+                _chain(first, chunks),
+                db=db,
+                table=table,
+                action=action,
+                encoding=encoding,
+            )
     except httpx.HTTPError as exc:
-        raise _failure(exc, url, shown, job) from exc
+        raise _failure(exc, url, shown, job, label) from exc
     except httpx.InvalidURL as exc:
-        raise UrlLoadError(f"CSV Load failed from URL: {shown}, {exc}") from exc
+        raise UrlLoadError(f"{label} Load failed from URL: {shown}, {exc}") from exc
 
 
-def _check_response(response: httpx.Response, shown: str) -> None:
+def _check_response(response: httpx.Response, shown: str, label: str) -> None:
     if response.status_code != 200:
         raise UrlLoadError(
-            f"CSV Load failed from URL: {shown}, status code: {response.status_code}, "
+            f"{label} Load failed from URL: {shown}, status code: {response.status_code}, "
             f"message: {response.reason_phrase}"
         )
     content_type = response.headers.get("content-type")
     media_type = (content_type or "").partition(";")[0].strip().lower()
-    if media_type not in CSV_CONTENT_TYPES:
+    accepted = JSON_CONTENT_TYPES if label == "JSON" else CSV_CONTENT_TYPES
+    if media_type not in accepted and media_type not in COMPRESSED_CONTENT_TYPES:
         # Node prints a missing header as ``undefined``.
         raise UrlLoadError(
-            f"CSV Load failed from URL: {shown}, unsupported content type: "
+            f"{label} Load failed from URL: {shown}, unsupported content type: "
             f"{content_type if content_type is not None else 'undefined'}"
         )
 
 
-def _body(response: httpx.Response, shown: str, job: JobContext) -> Iterator[bytes]:
+def _body(response: httpx.Response, shown: str, job: JobContext, label: str) -> Iterator[bytes]:
     """Yield the body in chunks, reporting bytes; network failures become our errors here,
     inside the iteration, so that the loader can add how many records it had committed."""
     length = response.headers.get("content-length")
@@ -158,10 +191,11 @@ def _body(response: httpx.Response, shown: str, job: JobContext) -> Iterator[byt
         received = response.num_bytes_downloaded
         expected = f" of {total}" if total is not None else ""
         raise UrlLoadError(
-            f"CSV Load failed from URL: {shown}, connection closed after {received}{expected} bytes"
+            f"{label} Load failed from URL: {shown}, connection closed after "
+            f"{received}{expected} bytes"
         ) from exc
     except httpx.HTTPError as exc:
-        raise _failure(exc, str(response.url), shown, job) from exc
+        raise _failure(exc, str(response.url), shown, job, label) from exc
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -169,9 +203,11 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _failure(exc: httpx.HTTPError, url: str, shown: str, job: JobContext) -> UrlLoadError:
+def _failure(
+    exc: httpx.HTTPError, url: str, shown: str, job: JobContext, label: str
+) -> UrlLoadError:
     """Word a failure before the body started as Node's HTTP client (or clearly) would."""
-    prefix = f"CSV Load failed from URL: {shown}"
+    prefix = f"{label} Load failed from URL: {shown}"
     if isinstance(exc, httpx.ConnectTimeout):
         seconds = job.settings.source_connect_timeout
         return UrlLoadError(f"{prefix}, timed out after {seconds:g} s connecting")

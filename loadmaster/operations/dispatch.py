@@ -18,19 +18,67 @@ from loadmaster.errors import (
 from loadmaster.operations import handlers
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.schema import Operation
-from loadmaster.operations.table import OPERATIONS, Codec, tag_of
+from loadmaster.operations.table import OPERATIONS, tag_of
 
 handlers.load()
-CODEC = Codec()
-_ANY_JSON = msgspec.json.Decoder()
+_JSON = msgspec.json.Decoder()
 
 MISSING_OPERATION = "Request body must include an 'operation' property."
+#: Deepest nesting of arrays and objects a body may have (serde_json's default limit too):
+#: deeper values would only reach recursive code further on.
+MAX_DEPTH = 128
+#: Integers a body may hold: what a record can store (64-bit, signed or unsigned).
+MIN_INT, MAX_INT = -(1 << 63), (1 << 64) - 1
+TOO_DEEP = f"JSON is nested too deeply (more than {MAX_DEPTH} levels)"
+INT_OUT_OF_RANGE = f"Integer out of range (from {MIN_INT} to {MAX_INT})"
+
+
+def parse(raw: bytes) -> object:
+    """Decode a JSON request body, once, into plain values within the body limits.
+
+    Raises:
+        InvalidJSONError: The body is not JSON (also truncated, invalid UTF-8, a number out of
+            range), or is nested deeper than :data:`MAX_DEPTH`.
+    """
+    try:
+        body = _JSON.decode(raw)
+    except RecursionError as exc:
+        raise InvalidJSONError(TOO_DEEP) from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidJSONError(str(exc)) from exc
+    _check_bounds(body)
+    return body
+
+
+def _check_bounds(body: object) -> None:
+    # Iterative, so that the check itself cannot recurse too deeply; scalars other than
+    # integers need no look.
+    if type(body) is int:
+        _check_int(body)
+    if type(body) is not dict and type(body) is not list:
+        return
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidJSONError(TOO_DEEP)
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is int:
+                _check_int(child)
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+
+
+def _check_int(value: int) -> None:
+    if not MIN_INT <= value <= MAX_INT:
+        raise InvalidJSONError(INT_OUT_OF_RANGE)
 
 
 def classify(body: object) -> InvalidRequestError | ServerError | None:
-    """Say what is wrong with a body that did not decode into an operation.
+    """Say what is wrong with a body that is not an operation.
 
-    Returns None when the body names a known operation (its fields must be at fault).
+    Returns None when the body names a known operation.
     """
     if body is None:
         return MalformedBodyError("Cannot read properties of null (reading 'operation')")
@@ -46,45 +94,46 @@ def classify(body: object) -> InvalidRequestError | ServerError | None:
     return None
 
 
-def decode(raw: bytes) -> Operation:
-    """Decode a JSON request body into its operation.
+def operation_of(body: object, *, strict: bool = True) -> Operation:
+    """Turn a decoded body into its operation.
+
+    Args:
+        body: The decoded body (from :func:`parse`, or a dict given in-process).
+        strict: False for in-process bodies, whose values may be coerced (``"1"`` for 1).
 
     Raises:
-        InvalidRequestError: The body is not JSON, not an object, or names no known operation.
+        MalformedBodyError: The body is not an object.
+        InvalidRequestError: It names no known operation, or a field is wrong.
         ServerError: ``operation`` is not a string (HarperDB answers 500 here).
     """
-    try:
-        op: Operation = CODEC.json.decode(raw)
-    except msgspec.ValidationError as exc:
-        problem = classify(_ANY_JSON.decode(raw))
-        raise problem or InvalidRequestError(_field_message(exc)) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidJSONError(str(exc)) from exc
-    return op
-
-
-def convert(body: object) -> Operation:
-    """Turn an in-process body (a dict) into its operation, with the same checks as ``decode``."""
     problem = classify(body)
     if problem is not None:
         raise problem
     assert isinstance(body, dict)  # noqa: S101 - classify() refused everything else
     try:
-        return CODEC.convert(body)
+        op: Operation = msgspec.convert(body, OPERATIONS[body["operation"]].type, strict=strict)
     except msgspec.ValidationError as exc:
         raise InvalidRequestError(_field_message(exc)) from exc
+    return op
+
+
+def decode(raw: bytes) -> Operation:
+    """Decode a JSON request body into its operation (:func:`parse`, then
+    :func:`operation_of`)."""
+    return operation_of(parse(raw))
+
+
+def convert(body: object) -> Operation:
+    """Turn an in-process body (a dict) into its operation, with the same checks as ``decode``."""
+    return operation_of(body, strict=False)
 
 
 def _field_message(exc: msgspec.ValidationError) -> str:
     return str(exc).replace("`$.", "`")
 
 
-def body_credentials(raw: bytes) -> tuple[str, str] | None:
-    """Return ``(username, password)`` sent in a body that failed to decode, if any."""
-    try:
-        body = _ANY_JSON.decode(raw)
-    except msgspec.DecodeError:
-        return None
+def body_credentials(body: object) -> tuple[str, str] | None:
+    """Return ``(username, password)`` sent in a decoded body, if any."""
     if isinstance(body, dict):
         user, password = body.get("username"), body.get("password")
         if isinstance(user, str) and isinstance(password, str):

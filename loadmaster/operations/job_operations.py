@@ -10,8 +10,15 @@ from loadmaster.actors.registry import JOB_TABLE
 from loadmaster.actors.system import Submitted
 from loadmaster.auth import system_rules
 from loadmaster.errors import InvalidRequestError, ServerError, SystemDatabaseWriteError
-from loadmaster.formats import parse_moment_iso
-from loadmaster.jobs import csv_load, delete_before, export, s3 as s3_job, url as url_job
+from loadmaster.formats import check_encoding, parse_moment_iso
+from loadmaster.jobs import (
+    csv_load,
+    delete_before,
+    export,
+    jsonload,
+    s3 as s3_job,
+    url as url_job,
+)
 from loadmaster.jobs.context import JobContext
 from loadmaster.names import ACTIONS, SYSTEM_DATABASE, Action, blank, name_problems
 from loadmaster.operations import schema as s
@@ -75,9 +82,7 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
-def _load_target(
-    op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3, ctx: Context
-) -> None:
+def _load_target(op: s.TableOp, ctx: Context) -> None:
     """Check that a load's table exists; no load may write a system table (not even a
     super user's: only the NoSQL write operations may, ops-more §6.3)."""
     if op.db == SYSTEM_DATABASE:
@@ -85,7 +90,7 @@ def _load_target(
     table_of(op, ctx.store, status=400)
 
 
-def _action(op: s.CsvDataLoad | s.CsvFileLoad | s.CsvUrlLoad | s.ImportFromS3) -> Action:
+def _action(op: Any) -> Action:
     action: Action = op.action if op.action is not None else "insert"
     return action
 
@@ -108,9 +113,9 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
     )
 
 
-@operation(s.CsvFileLoad, access=load_access())
-def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
-    """Load a CSV file from the server's disk into a table."""
+def _file_load(
+    op: s.CsvFileLoad | s.JsonFileLoad, ctx: Context, load: Callable[..., str]
+) -> Submitted:
     problems: list[str] = []
     _validate_js_names(op, problems)
     _validate_action(op.action, problems)
@@ -120,6 +125,7 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         problems.append("File path must be a string")
     _raise(problems, ",")
     _load_target(op, ctx)
+    encoding = check_encoding(op.encoding)
     path = op.file_path
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
@@ -127,26 +133,60 @@ def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
         raise InvalidRequestError(f"Permission denied {path}")
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
-        op, ctx, lambda job: csv_load.load_csv_file(job, path, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: load(job, path, db=db, table=table, action=action, encoding=encoding),
+    )
+
+
+@operation(s.CsvFileLoad, access=load_access())
+def csv_file_load(op: s.CsvFileLoad, ctx: Context) -> Submitted:
+    """Load a CSV file (maybe gzip or zstd) from the server's disk into a table."""
+    return _file_load(op, ctx, csv_load.load_csv_file)
+
+
+@operation(s.JsonFileLoad, access=load_access())
+def json_file_load(op: s.JsonFileLoad, ctx: Context) -> Submitted:
+    """Load an NDJSON or JSON-array file (maybe gzip or zstd) from the server's disk."""
+    return _file_load(op, ctx, jsonload.load_json_file)
+
+
+def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str) -> Submitted:
+    field = f"{fmt}_url"
+    _raise(
+        url_job.validate_url_load(op.table, url, _action(op), op.passthrough_headers, field),
+        ". ",
+    )
+    _load_target(op, ctx)
+    encoding = check_encoding(op.encoding)
+    address, headers = str(url), op.passthrough_headers
+    db, table, action = op.db, str(op.table), _action(op)
+    return start_job(
+        op,
+        ctx,
+        lambda job: url_job.load_csv_url(
+            job,
+            address,
+            headers=headers,
+            db=db,
+            table=table,
+            action=action,
+            encoding=encoding,
+            fmt=fmt,
+        ),
     )
 
 
 @operation(s.CsvUrlLoad, access=load_access())
 def csv_url_load(op: s.CsvUrlLoad, ctx: Context) -> Submitted:
     """Load a CSV file from a URL into a table, streamed."""
-    _raise(
-        url_job.validate_url_load(op.table, op.csv_url, _action(op), op.passthrough_headers), ". "
-    )
-    _load_target(op, ctx)
-    csv_url, headers = str(op.csv_url), op.passthrough_headers
-    db, table, action = op.db, str(op.table), _action(op)
-    return start_job(
-        op,
-        ctx,
-        lambda job: url_job.load_csv_url(
-            job, csv_url, headers=headers, db=db, table=table, action=action
-        ),
-    )
+    return _url_load(op, ctx, op.csv_url, "csv")
+
+
+@operation(s.JsonUrlLoad, access=load_access())
+def json_url_load(op: s.JsonUrlLoad, ctx: Context) -> Submitted:
+    """Load an NDJSON or JSON-array file from a URL into a table, streamed."""
+    return _url_load(op, ctx, op.json_url, "json")
 
 
 @operation(s.ImportFromS3, access=load_access())
@@ -158,11 +198,37 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     problems += s3_job.validate_s3(op.s3)
     _raise(problems, ",")
     _load_target(op, ctx)
+    encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
     return start_job(
         op,
         ctx,
-        lambda job: s3_job.import_from_s3(job, request, db=db, table=table, action=action),
+        lambda job: s3_job.import_from_s3(
+            job, request, db=db, table=table, action=action, encoding=encoding
+        ),
+    )
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(record, dict) for record in value)
+
+
+@operation(s.JsonDataLoad, access=load_access())
+def json_data_load(op: s.JsonDataLoad, ctx: Context) -> Submitted:
+    """Load JSON from the request (NDJSON or array text, or an array of objects)."""
+    problems: list[str] = []
+    _validate_js_names(op, problems)
+    _validate_action(op.action, problems)
+    data = op.data
+    if data is None:
+        problems.append("Data  is required")
+    elif not isinstance(data, str) and not _records(data):
+        problems.append("Data must be a string or an array of objects")
+    _raise(problems, ",")
+    _load_target(op, ctx)
+    db, table, action = op.db, str(op.table), _action(op)
+    return start_job(
+        op, ctx, lambda job: jsonload.load_json_data(job, data, db=db, table=table, action=action)
     )
 
 
@@ -202,6 +268,7 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
         search_operation=op.search_operation,
         path=op.path,
         filename=op.filename,
+        compress=export.check_compress(op.compress),
     )
     return start_job(op, ctx, lambda job: export.export_local(job, request))
 
@@ -209,7 +276,12 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
 @operation(s.ExportToS3, super_user="export_to_s3")
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
     """Export a search result to an S3 object (checked inside the job)."""
-    request = export.ExportRequest(format=op.format, search_operation=op.search_operation, s3=op.s3)
+    request = export.ExportRequest(
+        format=op.format,
+        search_operation=op.search_operation,
+        s3=op.s3,
+        compress=export.check_compress(op.compress),
+    )
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 
 

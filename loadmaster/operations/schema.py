@@ -181,6 +181,8 @@ class CsvFileLoad(TableOp, tag="csv_file_load", frozen=True):
 
     action: Any = None
     file_path: Any = None
+    #: The file's text encoding (loadmaster's addition; gzip and zstd are recognised).
+    encoding: Any = None
 
 
 class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
@@ -189,6 +191,7 @@ class CsvUrlLoad(TableOp, tag="csv_url_load", frozen=True):
     action: Any = None
     csv_url: Any = None
     passthrough_headers: Any = None
+    encoding: Any = None
 
 
 class ImportFromS3(TableOp, tag="import_from_s3", frozen=True):
@@ -196,6 +199,31 @@ class ImportFromS3(TableOp, tag="import_from_s3", frozen=True):
 
     action: Any = None
     s3: Any = None
+    encoding: Any = None
+
+
+class JsonDataLoad(TableOp, tag="json_data_load", frozen=True):
+    """Load JSON from the body (NDJSON or array text, or an array of objects), as a job."""
+
+    action: Any = None
+    data: Any = None
+
+
+class JsonFileLoad(TableOp, tag="json_file_load", frozen=True):
+    """Load an NDJSON or JSON-array file from the server's disk into a table, as a job."""
+
+    action: Any = None
+    file_path: Any = None
+    encoding: Any = None
+
+
+class JsonUrlLoad(TableOp, tag="json_url_load", frozen=True):
+    """Load an NDJSON or JSON-array file from a URL into a table, as a job."""
+
+    action: Any = None
+    json_url: Any = None
+    passthrough_headers: Any = None
+    encoding: Any = None
 
 
 class DeleteRecordsBefore(TableOp, tag="delete_records_before", frozen=True):
@@ -217,6 +245,8 @@ class ExportLocal(Operation, tag="export_local", frozen=True):
     path: Any = None
     filename: Any = None
     search_operation: Any = None
+    #: ``gzip`` compresses the file (``.gz`` added); loadmaster's addition.
+    compress: Any = None
 
 
 class ExportToS3(Operation, tag="export_to_s3", frozen=True):
@@ -225,6 +255,7 @@ class ExportToS3(Operation, tag="export_to_s3", frozen=True):
     format: Any = None
     s3: Any = None
     search_operation: Any = None
+    compress: Any = None
 
 
 class GetJob(Operation, tag="get_job", frozen=True):

@@ -1,13 +1,9 @@
 """The table of operations: one place to declare each (its Struct, handler and access), and
-the one decoder of request bodies built from it."""
+the operation types they decode into."""
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
 from typing import TYPE_CHECKING, Any, TypeVar
-
-import msgspec
 
 from loadmaster.operations import schema
 from loadmaster.operations.access import Access, Restricted, SuperUser
@@ -85,22 +81,3 @@ def operation_types() -> tuple[type[schema.Operation], ...]:
             if isinstance(tag, str) and tag != sub.__name__:
                 found.append(sub)
     return tuple(sorted(found, key=tag_of))
-
-
-def _union(types: tuple[type[schema.Operation], ...]) -> Any:
-    return reduce(operator.or_, types)
-
-
-class Codec:
-    """Decoders for request bodies, built once from the registered operations."""
-
-    def __init__(self) -> None:
-        types = tuple(OPERATIONS[name].type for name in sorted(OPERATIONS))
-        union = _union(types)
-        self.json = msgspec.json.Decoder(union)
-        self.union = union
-
-    def convert(self, body: dict[str, Any]) -> schema.Operation:
-        """Convert an already-decoded body (embedded mode) into its operation."""
-        result: schema.Operation = msgspec.convert(body, self.union, strict=False)
-        return result

@@ -5,12 +5,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from loadmaster.actors.system import Submitted
 from loadmaster.errors import (
     InvalidRequestError,
     LoadmasterError,
@@ -18,7 +16,8 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from loadmaster.server.pipeline import Answered, Pipeline
+from loadmaster.server.body import read_body
+from loadmaster.server.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -42,20 +41,6 @@ def error_response(exc: LoadmasterError) -> Response:
     return json_response(exc.body(), exc.status_code, media_type)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"Request body is larger than {limit} bytes")
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"Request body is larger than {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 def _media_type(request: Request) -> str | None:
     content_type = request.headers.get("content-type")
     if content_type is None:
@@ -65,16 +50,44 @@ def _media_type(request: Request) -> str | None:
 
 def create_app(instance: "Instance") -> Starlette:
     """Build the ASGI app answering the Operations API of ``instance``."""
-    limit = instance.settings.max_body_bytes
+    settings = instance.settings
+    unauthenticated_limit = min(settings.max_unauthenticated_body_bytes, settings.max_body_bytes)
     pipeline = Pipeline(instance)
+    credentials = pipeline.credentials
 
     async def operations(request: Request) -> Response:
+        body_read = False
         try:
             media_type = _media_type(request)
             if media_type not in (JSON, "text/plain"):
                 shown = request.headers.get("content-type", "undefined")
                 raise UnsupportedMediaTypeError(f"Unsupported Media Type: {shown}")
-            raw = await _read_body(request, limit)
+            client = request.client.host if request.client is not None else None
+            # Who calls is known before the body is read: only they may send a big one.
+            header = await credentials.header(request.headers.get("authorization"), client)
+            if header.user is not None:
+                raw = await read_body(
+                    request,
+                    settings.max_body_bytes,
+                    seconds=settings.body_timeout,
+                    min_rate=settings.body_min_rate,
+                )
+            else:
+                raw = await read_body(
+                    request,
+                    unauthenticated_limit,
+                    seconds=settings.body_timeout,
+                    min_rate=settings.body_min_rate,
+                    too_large=lambda: (
+                        header.error
+                        or PayloadTooLargeError(
+                            f"Request body is larger than {unauthenticated_limit} bytes, the most "
+                            "accepted before the caller is known: send the credentials in the "
+                            "Authorization header"
+                        )
+                    ),
+                )
+            body_read = True
             if not raw.strip():
                 if media_type == JSON:
                     raise InvalidRequestError(
@@ -84,18 +97,15 @@ def create_app(instance: "Instance") -> Starlette:
             if media_type == "text/plain":
                 # HarperDB keeps a text/plain body as a string: never an operation.
                 raise MalformedBodyError("Request body must include an 'operation' property.")
-            authorization = request.headers.get("authorization")
-            started = pipeline.inline(raw, authorization)
-            if isinstance(started, Submitted):
-                await started.wait_async()
-                result = started.answer
-            elif isinstance(started, Answered):
-                result = started.body
-            else:
-                client = request.client.host if request.client is not None else None
-                result = await run_in_threadpool(pipeline.handle, raw, authorization, client)
+            result = await pipeline.answer(raw, header, client)
         except LoadmasterError as exc:
-            return error_response(exc)
+            response = error_response(exc)
+            if not body_read and request.scope.get("http_version") in ("1.0", "1.1"):
+                # The rest of the body is never read: end the connection rather than keep it.
+                response.headers["connection"] = "close"
+            return response
+        except ClientDisconnect:
+            return Response(status_code=400)
         except Exception:
             log.exception("operation failed unexpectedly")
             return json_response({"error": "Internal server error, see the server log"}, 500)

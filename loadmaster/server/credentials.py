@@ -1,14 +1,24 @@
 """Who is calling: the Authorization header (Basic or Bearer), else body credentials.
 
+The header is checked before the body is read (see :mod:`.body`), so the body's size limit
+can depend on it. Password checks never hold the event loop or a thread while they wait:
+the throttle's delay is awaited, and at most a few scrypt hashes run at once on worker
+threads (``CLEAN_SLOTS`` for users without recent failures, ``THROTTLED_SLOTS`` for the
+others, so a flood of wrong passwords for one user queues behind its own slot and bounds the
+CPU it burns, while everyone else's logins go ahead).
+
 The two token operations authenticate differently: ``create_authentication_tokens`` checks
 the credentials in its own body (no header needed), and ``refresh_operation_token`` is
 authenticated by its refresh token, sent in the body or as a Bearer token.
 """
 
+import asyncio
 import base64
 import binascii
+from dataclasses import dataclass
 
 import msgspec
+from starlette.concurrency import run_in_threadpool
 
 from loadmaster.auth.users import INVALID_CREDENTIALS, UserStore
 from loadmaster.errors import AuthenticationError
@@ -20,92 +30,129 @@ from loadmaster.operations.schema import (
 )
 
 MUST_LOGIN = "Must login"
-#: Operations that authenticate their own body instead of the usual credentials.
-TOKEN_OPERATIONS = (CreateAuthenticationTokens, RefreshOperationToken)
+#: Password hashes run at once for users without recent failures, and for the others.
+CLEAN_SLOTS = 2
+THROTTLED_SLOTS = 1
 
 
-def authenticate(
-    users: UserStore,
-    authorization: str | None,
-    body_credentials: tuple[str, str] | None,
-    client: str | None = None,
-) -> User:
-    """Return the caller named by the request.
+@dataclass(frozen=True, slots=True)
+class HeaderCaller:
+    """What the ``Authorization`` header says about the caller."""
 
-    Args:
-        users: The user store.
-        authorization: The ``Authorization`` header, if any.
-        body_credentials: ``(username, password)`` from the body, tried without a header.
-        client: The client's address, counted for failed logins.
-
-    Raises:
-        AuthenticationError: No usable credentials (``Must login``), bad ones (``Login
-            failed``, ``Invalid character``, ``invalid token``), or an inactive user.
-    """
-    if authorization:
-        scheme, _, value = authorization.strip().partition(" ")
-        scheme = scheme.lower()
-        if scheme == "basic":
-            username, password = _basic(value.strip())
-            return users.authenticate(username, password, client)
-        if scheme == "bearer":
-            return users.authenticate_token(value.strip())
-    if body_credentials is not None:
-        return users.authenticate(*body_credentials, client)
-    raise AuthenticationError(MUST_LOGIN)
+    #: The caller, when the header's credentials are valid.
+    user: User | None = None
+    #: Why the header's credentials were refused, when they were.
+    error: AuthenticationError | None = None
+    #: A Bearer value (also a refresh token for ``refresh_operation_token``).
+    bearer: str | None = None
 
 
-def authenticate_token_request(
-    users: UserStore,
-    op: CreateAuthenticationTokens | RefreshOperationToken,
-    authorization: str | None,
-    client: str | None = None,
-) -> tuple[Operation, User]:
-    """Authenticate a token operation; return it (with a Bearer refresh token moved into its
-    body) and the caller.
+NO_HEADER = HeaderCaller()
 
-    Raises:
-        AuthenticationError: ``invalid credentials`` for wrong body credentials, ``invalid
-            token`` for a bad refresh token, else as :func:`authenticate`.
-    """
-    if isinstance(op, CreateAuthenticationTokens):
-        if op.username is None and op.password is None:
-            return op, authenticate(users, authorization, None, client)
-        if not isinstance(op.username, str) or not isinstance(op.password, str):
-            raise AuthenticationError(INVALID_CREDENTIALS)
+
+class Credentials:
+    """Checks the credentials of requests against one user store."""
+
+    def __init__(self, users: UserStore) -> None:
+        self._users = users
+        self._clean = asyncio.Semaphore(CLEAN_SLOTS)
+        self._throttled = asyncio.Semaphore(THROTTLED_SLOTS)
+
+    def cached(self, authorization: str | None) -> User | None:
+        """Return the caller of a Basic header whose credentials are cached, else None.
+
+        Cheap and non-blocking; anything else is left to :meth:`header`.
+        """
+        if not authorization or authorization[:6].lower() != "basic ":
+            return None
         try:
-            return op, users.authenticate(op.username, op.password, client)
+            username, password = _basic(authorization[6:].strip())
+        except AuthenticationError:
+            return None
+        return self._users.cached(username, password)
+
+    async def header(self, authorization: str | None, client: str | None) -> HeaderCaller:
+        """Check the ``Authorization`` header (no body needed)."""
+        user = self.cached(authorization)
+        if user is not None:
+            return HeaderCaller(user=user)
+        if not authorization:
+            return NO_HEADER
+        scheme, _, value = authorization.strip().partition(" ")
+        scheme, value = scheme.lower(), value.strip()
+        try:
+            if scheme == "basic":
+                return HeaderCaller(user=await self.login(*_basic(value), client))
+            if scheme == "bearer":
+                return HeaderCaller(user=self._users.authenticate_token(value), bearer=value)
         except AuthenticationError as exc:
-            raise AuthenticationError(INVALID_CREDENTIALS) from exc
-    if op.refresh_token is None:
-        bearer = _bearer(authorization)
-        if bearer is not None:
-            op = msgspec.structs.replace(op, refresh_token=bearer)
-    if isinstance(op.refresh_token, str) and op.refresh_token:
-        return op, users.refresh_token_user(op.refresh_token)
-    return op, authenticate(users, authorization, None, client)
+            return HeaderCaller(error=exc, bearer=value if scheme == "bearer" else None)
+        return NO_HEADER
 
+    async def login(self, username: str, password: str, client: str | None) -> User:
+        """Check a user name and password, waiting (not refusing) while they are throttled.
 
-def _bearer(authorization: str | None) -> str | None:
-    if not authorization:
-        return None
-    scheme, _, value = authorization.strip().partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
+        Raises:
+            AuthenticationError: Unknown user, wrong password, or an inactive user.
+        """
+        users = self._users
+        user = users.known(username, password)
+        if user is not None:
+            return user
+        throttle = users.throttle
+        keys = throttle.keys(username, client)
+        await throttle.pause(throttle.delay(keys))
+        slots = self._throttled if throttle.throttled(username) else self._clean
+        async with slots:
+            return await run_in_threadpool(users.check, username, password, keys)
 
+    async def plain(
+        self, header: HeaderCaller, body: tuple[str, str] | None, client: str | None
+    ) -> User:
+        """Return the caller of an ordinary request: the header decides when it has
+        credentials, else the body's ``username`` and ``password``.
 
-def cached_caller(users: UserStore, authorization: str | None) -> User | None:
-    """Return the caller of a Basic header whose credentials are cached, else None.
+        Raises:
+            AuthenticationError: ``Must login`` without credentials, or as :meth:`login`.
+        """
+        if header.user is not None:
+            return header.user
+        if header.error is not None:
+            raise header.error
+        if body is not None:
+            return await self.login(*body, client)
+        raise AuthenticationError(MUST_LOGIN)
 
-    Cheap and non-blocking: anything else (tokens, unverified or wrong credentials) is left
-    to :func:`authenticate` on a worker thread.
-    """
-    if not authorization or authorization[:6].lower() != "basic ":
-        return None
-    try:
-        username, password = _basic(authorization[6:].strip())
-    except AuthenticationError:
-        return None
-    return users.cached(username, password)
+    async def caller(
+        self, op: Operation, header: HeaderCaller, client: str | None
+    ) -> tuple[Operation, User]:
+        """Authenticate an operation; return it (a Bearer refresh token moved into its body)
+        and its caller.
+
+        Raises:
+            AuthenticationError: ``invalid credentials`` for wrong body credentials of
+                ``create_authentication_tokens``, ``invalid token`` for a bad refresh token,
+                else as :meth:`plain`.
+        """
+        if isinstance(op, CreateAuthenticationTokens):
+            if op.username is None and op.password is None:
+                return op, await self.plain(header, None, client)
+            if not isinstance(op.username, str) or not isinstance(op.password, str):
+                raise AuthenticationError(INVALID_CREDENTIALS)
+            try:
+                return op, await self.login(op.username, op.password, client)
+            except AuthenticationError as exc:
+                raise AuthenticationError(INVALID_CREDENTIALS) from exc
+        if isinstance(op, RefreshOperationToken):
+            if op.refresh_token is None and header.bearer is not None:
+                op = msgspec.structs.replace(op, refresh_token=header.bearer)
+            if isinstance(op.refresh_token, str) and op.refresh_token:
+                return op, self._users.refresh_token_user(op.refresh_token)
+            return op, await self.plain(header, None, client)
+        credentials = None
+        if isinstance(op.username, str) and isinstance(op.password, str):
+            credentials = (op.username, op.password)
+        return op, await self.plain(header, credentials, client)
 
 
 def _basic(value: str) -> tuple[str, str]:

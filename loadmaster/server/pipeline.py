@@ -8,28 +8,21 @@ between answering on the event loop and handing the request to a worker thread.
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
+
 from loadmaster.actors.system import Submitted
-from loadmaster.errors import (
-    InvalidJSONError,
-    InvalidRequestError,
-    LoadmasterError,
-    MalformedBodyError,
-    ServerError,
-)
+from loadmaster.errors import InvalidRequestError, MalformedBodyError, ServerError
 from loadmaster.operations import dispatch, schema
-from loadmaster.server.credentials import (
-    TOKEN_OPERATIONS,
-    authenticate,
-    authenticate_token_request,
-    cached_caller,
-)
+from loadmaster.server.credentials import Credentials, HeaderCaller
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
 
-__all__ = ["INLINE_MAX_BODY", "INLINE_OPERATIONS", "Answered", "Pipeline"]
+__all__ = ["INLINE_MAX_BODY", "INLINE_OPERATIONS", "Pipeline"]
 
-#: Operations answered on the event loop (see :meth:`Pipeline.inline`); a body bigger than
+#: Operations answered on the event loop: ``get_job`` reads the registry's published records,
+#: never waiting on a lock or the disk, and a job submit is checks, then a message to the
+#: supervisor; skipping the hand-off to a worker thread halves their cost. A body bigger than
 #: ``INLINE_MAX_BODY`` (a csv_data_load with its data) is decoded on a worker thread.
 INLINE_OPERATIONS = frozenset(
     {
@@ -47,74 +40,38 @@ INLINE_OPERATIONS = frozenset(
 INLINE_MAX_BODY = 64 << 10
 
 
-class Answered:
-    """An answer that is complete: the body to send."""
-
-    __slots__ = ("body",)
-
-    def __init__(self, body: Any) -> None:
-        self.body = body
-
-
 class Pipeline:
     """Runs request bodies of one instance, as its HTTP server receives them."""
 
     def __init__(self, instance: "Instance") -> None:
         self._instance = instance
-        self._users = instance.users
+        self.credentials = Credentials(instance.users)
 
-    def inline(self, raw: bytes, authorization: str | None) -> Answered | Submitted | None:
-        """Start a request on the event loop when that cannot block; else return None.
-
-        Small bodies of a caller whose Basic credentials are cached (no hashing) qualify when
-        the operation is ``get_job`` (it reads the registry's published records, never waiting
-        on a lock or the disk) or submits a job (checks, then a message to the supervisor).
-        Skipping the hand-off to a worker thread halves their cost. A job's answer is due
-        once its record is on disk: the result is then a :class:`Submitted` to await.
-        Anything else, including every error, goes the general way (:meth:`handle`).
-        """
-        if len(raw) > INLINE_MAX_BODY:
-            return None
-        user = cached_caller(self._users, authorization)
-        if user is None:
-            return None
-        try:
-            op = dispatch.decode(raw)
-        except LoadmasterError:
-            return None
-        if type(op) not in INLINE_OPERATIONS:
-            return None
-        try:
-            result = dispatch.begin(op, self._instance.context(user))
-        except LoadmasterError:
-            return None
-        return result if isinstance(result, Submitted) else Answered(result)
-
-    def handle(self, raw: bytes, authorization: str | None, client: str | None = None) -> Any:
+    async def answer(self, raw: bytes, header: HeaderCaller, client: str | None) -> Any:
         """Decode, authenticate and run one request body; return its answer body.
-
-        Blocks (password hashing, actor answers): call it from a worker thread.
 
         Args:
             raw: The request body.
-            authorization: The ``Authorization`` header, if any.
+            header: What the ``Authorization`` header said (checked before the body was read).
             client: The client's address; failed logins are counted per address too.
         """
+        small = len(raw) <= INLINE_MAX_BODY
+        body = dispatch.parse(raw) if small else await run_in_threadpool(dispatch.parse, raw)
         try:
-            op = dispatch.decode(raw)
-        except (MalformedBodyError, InvalidJSONError):
+            op = dispatch.operation_of(body)
+        except MalformedBodyError:
             raise
         except (InvalidRequestError, ServerError):
             # The body names an unknown operation or has a bad field: the caller must still
             # prove who they are before learning that.
-            authenticate(self._users, authorization, dispatch.body_credentials(raw), client)
+            await self.credentials.plain(header, dispatch.body_credentials(body), client)
             raise
-        if isinstance(op, TOKEN_OPERATIONS):
-            # These authenticate their own body: credentials, or a refresh token.
-            op, user = authenticate_token_request(self._users, op, authorization, client)
-        else:
-            credentials = None
-            if isinstance(op.username, str) and isinstance(op.password, str):
-                credentials = (op.username, op.password)
-            user = authenticate(self._users, authorization, credentials, client)
-        return dispatch.execute(op, self._instance.context(user))
+        op, user = await self.credentials.caller(op, header, client)
+        ctx = self._instance.context(user)
+        if small and type(op) in INLINE_OPERATIONS:
+            result = dispatch.begin(op, ctx)
+            if isinstance(result, Submitted):
+                await result.wait_async()
+                return result.answer
+            return result
+        return await run_in_threadpool(dispatch.execute, op, ctx)

@@ -3,12 +3,14 @@
 import asyncio
 import signal
 import socket
+import ssl
 import threading
 from typing import TYPE_CHECKING
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
+from loadmaster.errors import ConfigurationError
 from loadmaster.server.app import create_app
 
 if TYPE_CHECKING:
@@ -38,16 +40,48 @@ def bind(host: str, port: int) -> socket.socket:
     """Bind a listening TCP socket ourselves, so port 0 works and its number is known."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except BaseException:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
 
-def serve_forever(instance: "Instance", host: str, port: int) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM, then shut down gracefully."""
-    sock = bind(host, port)
+def listen(settings: "Settings") -> socket.socket:
+    """Check what serving needs before anything is created: the TLS files, then the socket.
+
+    Raises:
+        ConfigurationError: The certificate or key cannot be loaded, or the address cannot be
+            bound (in use, not an address of this machine): one line naming the setting.
+    """
+    if settings.certfile is not None and settings.keyfile is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                settings.certfile, settings.keyfile
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(
+                f"cannot load the TLS certificate {settings.certfile} with key "
+                f"{settings.keyfile} (--certfile/LOADMASTER_CERTFILE, --keyfile/"
+                f"LOADMASTER_KEYFILE): {exc}"
+            ) from exc
+    try:
+        return bind(settings.host, settings.port)
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigurationError(
+            f"cannot listen on {settings.host}:{settings.port} (--host/LOADMASTER_HOST, "
+            f"--port/LOADMASTER_PORT): {reason}"
+        ) from exc
+
+
+def serve_forever(instance: "Instance", sock: socket.socket) -> None:
+    """Serve on a bound socket (see :func:`listen`) in the foreground until SIGINT or
+    SIGTERM, then shut down gracefully."""
     config = hypercorn_config(instance.settings, sock)
 
     async def main() -> None:

@@ -1,6 +1,6 @@
 """The failed-login slow-down, on a fake clock: who waits, how long, and who never does."""
 
-import threading
+import asyncio
 
 import pytest
 
@@ -33,7 +33,7 @@ def throttle(time_: FakeTime) -> LoginThrottle:
 
 
 def fail(throttle: LoginThrottle, keys: list[tuple[str, str]]) -> None:
-    assert throttle.wait_before_attempt(keys)
+    throttle.wait_before_attempt(keys)
     throttle.failed(keys)
 
 
@@ -50,7 +50,7 @@ def test_other_users_are_never_slowed(throttle: LoginThrottle, time_: FakeTime) 
     for _ in range(8):
         fail(throttle, throttle.keys("bob", None))
     slept = list(time_.slept)
-    assert throttle.wait_before_attempt(throttle.keys("alice", None))
+    throttle.wait_before_attempt(throttle.keys("alice", None))
     assert time_.slept == slept
 
 
@@ -65,10 +65,12 @@ def test_a_correct_password_clears_the_user_but_not_the_address(
     assert throttle.failures(("addr", "10.0.0.1")) == 25
     # Twenty failures from one address (many users may share it) before it is slowed.
     assert len(time_.slept) == 5
+    # An address delays the others sharing it by at most a second.
+    assert time_.slept == [0.5, 1.0, 1.0, 1.0, 1.0]
     slept = len(time_.slept)
-    assert throttle.wait_before_attempt(throttle.keys("somebody", "10.0.0.1"))
+    throttle.wait_before_attempt(throttle.keys("somebody", "10.0.0.1"))
     assert len(time_.slept) == slept + 1
-    assert throttle.wait_before_attempt(throttle.keys("somebody", "10.0.0.2"))
+    throttle.wait_before_attempt(throttle.keys("somebody", "10.0.0.2"))
     assert len(time_.slept) == slept + 1
 
 
@@ -89,33 +91,28 @@ def test_waiting_ends_when_the_delay_has_passed(throttle: LoginThrottle, time_: 
         fail(throttle, keys)
     time_.now += 10
     slept = list(time_.slept)
-    assert throttle.wait_before_attempt(keys)
+    throttle.wait_before_attempt(keys)
     assert time_.slept == slept
 
 
-def test_attempts_beyond_the_waiting_limit_are_refused_unchecked(time_: FakeTime) -> None:
-    release = threading.Event()
-    entered = threading.Semaphore(0)
-
-    def blocking_sleep(seconds: float) -> None:
-        entered.release()
-        release.wait(10)
-
-    throttle = LoginThrottle(clock=time_.clock, sleep=blocking_sleep, max_waiting=2)
-    keys = throttle.keys("bob", None)
-    for _ in range(5):
+def test_a_flood_never_delays_an_attempt_beyond_the_cap(
+    throttle: LoginThrottle, time_: FakeTime
+) -> None:
+    # A thousand failures without waiting (many attackers at once): the next attempt, the
+    # owner's correct one perhaps, still waits at most the cap, and is then checked.
+    keys = throttle.keys("HDB_ADMIN", "10.0.0.9")
+    for _ in range(1000):
         throttle.failed(keys)
-    results: list[bool] = []
-    waiters = [
-        threading.Thread(target=lambda: results.append(throttle.wait_before_attempt(keys)))
-        for _ in range(2)
-    ]
-    for thread in waiters:
-        thread.start()
-    for _ in waiters:
-        assert entered.acquire(timeout=10)
-    assert throttle.wait_before_attempt(keys) is False
-    release.set()
-    for thread in waiters:
-        thread.join(10)
-    assert results == [True, True]
+    assert throttle.throttled("HDB_ADMIN")
+    assert throttle.delay(keys) == 4.0
+    assert throttle.delay(throttle.keys("alice", "10.0.0.9")) == 1.0
+    assert throttle.delay(throttle.keys("alice", "10.0.0.8")) == 0.0
+    assert not throttle.throttled("alice")
+
+
+def test_the_event_loop_waits_with_the_injected_sleep(
+    throttle: LoginThrottle, time_: FakeTime
+) -> None:
+    asyncio.run(throttle.pause(0.5))
+    asyncio.run(throttle.pause(0.0))
+    assert time_.slept == [0.5]

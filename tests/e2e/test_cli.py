@@ -28,12 +28,13 @@ def free_port() -> int:
     return port
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen[str]:
+def start_server(data: Path, port: int, **settings: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "LOADMASTER_ADMIN_PASSWORD": "pw",
         "LOADMASTER_SOURCE_READ_TIMEOUT": "3",
         "PYTHONPATH": str(ROOT),
+        **settings,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "loadmaster", "serve", "--port", str(port), "--data", str(data)],

@@ -8,15 +8,22 @@ def test_public_surface() -> None:
         "CsvStream",
         "JsonArrayError",
         "JsonArraySplitter",
+        "NdjsonSplitter",
         "check_column_names",
+        "check_encoding",
         "coerce_typed",
         "column_types",
+        "decompressed",
+        "gzip_chunks",
         "iter_csv",
         "iter_json_array",
+        "iter_ndjson",
+        "json_splitter",
         "parse_csv_text",
         "parse_js_date",
         "parse_moment_iso",
         "to_iso_utc",
+        "utf8_chunks",
     ]
     for name in formats.__all__:
         assert hasattr(formats, name), name

@@ -1,0 +1,115 @@
+"""NDJSON (JSON Lines) as a format: one JSON object per line, split as it streams.
+
+Complete lines of a chunk are decoded by one msgspec call (the newlines turned into commas
+of one array), which costs nothing in Python per record; only when that fails are the lines
+decoded one by one, to name the first bad one. Blank lines are skipped; ``\\r\\n`` works.
+"""
+
+from typing import Any
+
+import msgspec
+
+from loadmaster.formats.json_array import (
+    _MAYBE_JSON_TEXT,
+    _RECORDS,
+    JsonArrayError,
+    JsonArraySplitter,
+    cast_json_strings,
+)
+
+__all__ = ["NdjsonSplitter", "json_splitter"]
+
+_BOM = b"\xef\xbb\xbf"
+_ANY = msgspec.json.Decoder()
+
+
+class NdjsonSplitter:
+    """Cut NDJSON, fed in chunks, into decoded records (holds at most one partial line)."""
+
+    def __init__(self, *, cast_json: bool = True) -> None:
+        self._pending = b""
+        self._lines = 0
+        self._first = True
+        self._cast_json = cast_json
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        """Add a chunk; return the records of the lines it completed."""
+        data = self._pending + chunk if self._pending else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            self._pending = data
+            return []
+        self._pending = data[cut + 1 :]
+        return self._decode(data[: cut + 1])
+
+    def close(self) -> list[dict[str, Any]]:
+        """End the input; return the records of a last line without a newline."""
+        rest, self._pending = self._pending, b""
+        return self._decode(rest) if rest.strip() else []
+
+    def _decode(self, body: bytes) -> list[dict[str, Any]]:
+        if self._first:
+            self._first = False
+            if body.startswith(_BOM):
+                body = body[len(_BOM) :]
+        first_line = self._lines + 1
+        self._lines += body.count(b"\n")
+        joined = body.strip().replace(b"\n", b",")
+        try:
+            records = _RECORDS.decode(b"".join((b"[", joined, b"]")))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            records = self._line_by_line(body, first_line)
+        if self._cast_json and any(mark in body for mark in _MAYBE_JSON_TEXT):
+            for record in records:
+                cast_json_strings(record)
+        return records
+
+    @staticmethod
+    def _line_by_line(body: bytes, first_line: int) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for number, line in enumerate(body.split(b"\n"), first_line):
+            if not line.strip():
+                continue
+            try:
+                value = _ANY.decode(line)
+            except msgspec.DecodeError as exc:
+                raise JsonArrayError(f"Invalid JSON on line {number}: {exc}") from exc
+            if not isinstance(value, dict):
+                raise JsonArrayError(f"Invalid JSON on line {number}: not an object")
+            records.append(value)
+        return records
+
+
+class _Either:
+    """Waits for the first byte that is not blank, then splits as an array or as NDJSON."""
+
+    def __init__(self, *, cast_json: bool) -> None:
+        self._cast_json = cast_json
+        self._head = b""
+        self._splitter: JsonArraySplitter | NdjsonSplitter | None = None
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        """Add a chunk; return the records it completed."""
+        if self._splitter is not None:
+            return self._splitter.feed(chunk)
+        self._head += chunk
+        start = self._head[len(_BOM) :] if self._head.startswith(_BOM) else self._head
+        text = start.lstrip()
+        if not text:
+            return []
+        if text[:1] == b"[":
+            self._splitter = JsonArraySplitter(cast_json=self._cast_json)
+        else:
+            self._splitter = NdjsonSplitter(cast_json=self._cast_json)
+        head, self._head = self._head, b""
+        return self._splitter.feed(head)
+
+    def close(self) -> list[dict[str, Any]]:
+        """End the input."""
+        return self._splitter.close() if self._splitter is not None else []
+
+
+def json_splitter(*, cast_json: bool = True) -> _Either:
+    """Return a splitter for a JSON source: a top-level array or NDJSON, decided by its
+    first byte that is not blank (``[`` means an array)."""
+    return _Either(cast_json=cast_json)
