@@ -15,7 +15,7 @@ from loadmaster.auth.system_rules import SECRET_FIELDS
 from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
-from loadmaster.query.fields import attributes_list, paging_number, require
+from loadmaster.query.fields import Refusal, attributes_list, keys_list, paging_number, require
 from loadmaster.storage import Condition, ConditionGroup, Table
 from loadmaster.storage.conditions import CONDITION_TYPES
 
@@ -70,7 +70,7 @@ def value_search(
         InvalidRequestError: A field is missing or of the wrong type (HarperDB's wording).
         ServerError: ``limit`` below 1 or ``offset`` below 0.
     """
-    attributes = attributes_list(get_attributes)
+    attributes = attributes_list(get_attributes, error=ServerError)
     attribute = require(search_attribute, "search_attribute")
     if search_value is None:
         raise InvalidRequestError("'search_value' is required")
@@ -114,13 +114,18 @@ def condition_search(
     )
 
 
-def id_search(*, ids: Any, get_attributes: Any, field: str) -> IdSearch:
-    """Check the fields of a search by primary key; ``field`` names the ids in refusals."""
-    if ids is None:
-        raise InvalidRequestError(f"'{field}' is required")
-    if not isinstance(ids, list):
-        raise InvalidRequestError(f"'{field}' must be an array")
-    return IdSearch(ids=ids, attributes=attributes_list(get_attributes))
+def id_search(
+    *,
+    ids: Any,
+    get_attributes: Any,
+    field: str,
+    error: Refusal = InvalidRequestError,
+    required: bool = False,
+) -> IdSearch:
+    """Check the fields of a search by primary key; ``field`` names the ids in refusals,
+    ``error`` is their kind (HarperDB: a 500), ``required`` whether get_attributes is."""
+    attributes = attributes_list(get_attributes, error=error, required=required)
+    return IdSearch(ids=keys_list(ids, field, error=error), attributes=attributes)
 
 
 def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
