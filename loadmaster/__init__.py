@@ -8,6 +8,9 @@ Embedded use::
         db.operation({"operation": "create_table", "table": "dog", "primary_key": "id"})
 """
 
+from importlib import metadata as _metadata
+
+from loadmaster.client import Client, Job
 from loadmaster.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -22,12 +25,17 @@ from loadmaster.settings import Settings
 # The embedded core never imports the HTTP server; the package puts the two together.
 use_server(serve_in_background)
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("loadmaster")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "AuthenticationError",
+    "Client",
     "Instance",
     "InvalidRequestError",
+    "Job",
     "LoadmasterError",
     "NotFoundError",
     "PermissionDeniedError",

@@ -12,12 +12,13 @@ from typing import NoReturn
 
 from loadmaster.errors import ConfigurationError
 from loadmaster.instance import Instance
+from loadmaster.server.log_setup import LEVELS, configure_logging
 from loadmaster.server.serve import listen, serve_forever
 from loadmaster.settings import Settings
 
 #: Exit status of a start-up error (as argparse's usage errors).
 USAGE_ERROR = 2
-_FLAGS = ("host", "port", "data", "certfile", "keyfile")
+_FLAGS = ("host", "port", "data", "certfile", "keyfile", "log_level")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,16 +38,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--certfile", help="TLS certificate: serve h2 over TLS (LOADMASTER_CERTFILE)"
     )
     serve.add_argument("--keyfile", help="TLS private key (LOADMASTER_KEYFILE)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    serve.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LEVELS,
+        help="log level (LOADMASTER_LOG_LEVEL, default INFO)",
     )
+    args = parser.parse_args(argv)
     given = {name: getattr(args, name) for name in _FLAGS}
     try:
         settings = Settings.from_env(
-            flags={name: f"--{name}" for name, value in given.items() if value is not None},
+            flags={
+                name: "--" + name.replace("_", "-")
+                for name, value in given.items()
+                if value is not None
+            },
             **given,
         )
+        configure_logging(settings.log_level, settings.log_format)
         # The socket is bound before the data directory (or a password) is created.
         sock = listen(settings)
         try:

@@ -20,6 +20,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     ├── ServiceUnavailableError (503)  an actor did not answer in time
+    │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
     └── ConfigurationError (500)       a setting is invalid: the server does not start
         └── DataDirectoryInUseError    another loadmaster holds the data directory
@@ -212,3 +213,11 @@ class SystemDatabaseWriteError(PermissionDeniedError):
 
 class RequestSchemaError(MalformedBodyError):
     """Raised when a request fails HarperDB's route schema (400 in Fastify's envelope)."""
+
+
+class ConnectionFailedError(ServiceUnavailableError):
+    """Raised by the client when the server cannot be reached or the connection breaks."""
+
+
+class UploadInterruptedError(InvalidRequestError):
+    """Raised in an upload's job when the client went away before the body was complete."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from loadmaster.actors.audit_retention import AuditRetention, retention_seconds
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
 from loadmaster.models import EMBEDDED_USER, User
@@ -52,6 +53,7 @@ class Instance:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        retention = retention_seconds(settings.audit_retention)
         data = Path(settings.data)
         data.mkdir(parents=True, exist_ok=True)
         # First of all: a directory another process serves is left exactly as it is.
@@ -64,6 +66,7 @@ class Instance:
         except BaseException:
             self._dir_lock.release()
             raise
+        self.audit_retention = AuditRetention(self.store, retention)
         try:
             self.users = UserStore(self.store)
             generated = self.users.bootstrap(data, settings.admin_password)
@@ -75,6 +78,7 @@ class Instance:
                 )
             self.jobs = JobSystem(self.store, settings)
             self.jobs.start()
+            self.audit_retention.start()
         except BaseException:
             self.store.close()
             self._dir_lock.release()
@@ -126,6 +130,7 @@ class Instance:
             for server in reversed(self._servers):
                 server.stop()
             self._servers.clear()
+            self.audit_retention.stop()
             self.jobs.stop()
         finally:
             try:

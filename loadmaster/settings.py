@@ -26,6 +26,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     certfile: Path | None = None
     keyfile: Path | None = None
     admin_password: str | None = None
+    #: Log level (DEBUG, INFO, WARNING, ERROR) and format (``text``, or ``json``: one object
+    #: a line) of ``loadmaster serve``.
+    log_level: str = "INFO"
+    log_format: str = "text"
+    #: Answer ``GET /metrics`` without credentials (for a scraper on a trusted network).
+    metrics_public: bool = False
     #: Largest accepted request body (HarperDB allows 1 GiB).
     max_body_bytes: int = 1 << 30
     #: Largest body read before the caller is known (no valid Authorization header): enough
@@ -56,6 +62,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     parallel_load_min_bytes: int = 8 << 20
     #: Initial LMDB map size per environment (address space; grows on demand).
     map_size: int = 1 << 40
+    #: HarperDB's ``logging.auditLog``: whether new tables record an audit log by default
+    #: (``create_table``'s ``audit`` overrides it) and whether the audit operations run.
+    audit_log: bool = True
+    #: HarperDB's ``logging.auditRetention``: audit entries older than this are purged in the
+    #: background (a number and a unit: ``s``, ``m``, ``h``, ``d`` or ``w``, e.g. ``3d``).
+    audit_retention: str = "3d"
+    #: Origins allowed to call the Operations API from a browser, comma-separated (``*`` for
+    #: any); empty: no CORS headers.
+    cors_origins: str = ""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """Return the origins of ``cors_origins`` (empty: no CORS)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @classmethod
     def from_env(

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from benchmarks.context import Context
+from benchmarks.scenarios.audit import csv_file_load_audit
 from benchmarks.scenarios.during_load import get_job_during_load
 from benchmarks.scenarios.exports import export_local_csv, export_local_json
 from benchmarks.scenarios.get_job import get_job
@@ -17,6 +18,7 @@ SCENARIOS: dict[str, Scenario] = {
     "insert": insert,
     "csv_file_load": csv_file_load,
     "json_file_load": json_file_load,
+    "csv_file_load_audit": csv_file_load_audit,
     "export_local_json": export_local_json,
     "export_local_csv": export_local_csv,
     "get_job": get_job,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from loadmaster.actors.job_events import JobEvents
 from loadmaster.actors.messages import AwaitReady, DeleteJobsBefore, SearchJobs, StartJob
 from loadmaster.actors.registry import JobRegistry, job_table, read_job
 from loadmaster.actors.supervisor import JobSupervisor
@@ -82,6 +83,8 @@ class JobSystem:
         self._live: dict[str, dict[str, Any]] = {}
         self._table = job_table(store)
         self._generation = 0
+        #: Jobs starting and ending, told to listeners (the job log, the server's metrics).
+        self.events = JobEvents()
 
     def start(self) -> None:
         """Start the registry (which settles interrupted jobs), then the supervisor."""
@@ -104,7 +107,10 @@ class JobSystem:
             if registry is not None:
                 registry.stop(block=True, timeout=self._settings.job_stop_grace)
 
-    def _notify(self, _job_id: str) -> None:
+    def _notify(self, job_id: str) -> None:
+        record = self.get(job_id)
+        if record is not None:
+            self.events.ended(record)
         with self._finished:
             self._generation += 1
             self._finished.notify_all()
@@ -156,6 +162,12 @@ class JobSystem:
             raise ServiceUnavailableError("The job system is not running")
         job_id = str(uuid.uuid4())
         persisted: Future[None] = Future()
+
+        def recorded(done: "Future[None]") -> None:
+            if not done.cancelled() and done.exception() is None:
+                self.events.started(job_id, type, user.username, request, "IN_PROGRESS")
+
+        persisted.add_done_callback(recorded)
         try:
             self._supervisor.tell(
                 StartJob(

@@ -58,7 +58,7 @@ def load_csv_text(job: JobContext, data: str, *, db: str, table: str, action: Ac
     check_records_write(job.user, target, records, action)
     job.progress(processed=0, total=len(records))
     try:
-        result = target.write(records, action)
+        result = target.write(records, action, user=job.user.username)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
@@ -186,7 +186,7 @@ def commit_records(
         check_records_write(job.user, target, batch, action)
         if types:
             coerce_records(batch, types)
-        yield len(target.write(batch, action).written), len(batch)
+        yield len(target.write(batch, action, user=job.user.username).written), len(batch)
 
 
 def run_load(job: JobContext, commits: Iterable[tuple[int, int]]) -> str:

@@ -38,7 +38,7 @@ def delete_records_before(job: JobContext, db: str, table: str, date: str) -> st
     deleted = 0
     iterator = iter(ids)
     while chunk := list(islice(iterator, CHUNK)):
-        deleted += len(target.delete(chunk))
+        deleted += len(target.delete(chunk, user=job.user.username))
         job.progress(processed=deleted)
     return deleted_message(deleted, total)
 

@@ -74,20 +74,20 @@ def _start_worker() -> "subprocess.Popen[bytes]":
     )
 
 
-def _commit(target: Table, reply: parse_worker.Reply, action: str) -> int:
+def _commit(target: Table, reply: parse_worker.Reply, action: str, user: str) -> int:
     if reply.prepared is not None:
         prepared = parse_worker.from_wire(reply.prepared)
         try:
-            return target.apply(prepared)
+            return target.apply(prepared, user=user)
         except StaleLayoutError:
             # Another writer added attributes meanwhile: write this batch the general way.
             decoded = [msgspec.msgpack.decode(v) for v in prepared.values]
             records = [{k: v for k, v in r.items() if k not in _TIMESTAMPS} for r in decoded]
-            return len(target.write(records, "insert").written)
+            return len(target.write(records, "insert", user=user).written)
     if reply.records is None:
         raise WorkerError("the parse worker sent an empty batch")
     records = parse_worker.decode_records(reply.records)
-    return len(target.write(records, action).written)  # type: ignore[arg-type]
+    return len(target.write(records, action, user=user).written)  # type: ignore[arg-type]
 
 
 def _wait_readable(job: JobContext, stream: IO[bytes], process: "subprocess.Popen[bytes]") -> None:
@@ -133,7 +133,7 @@ def commit_batches(
                 break
             if reply.kind == "error":
                 raise WorkerError(reply.error or "the parse worker failed")
-            yield _commit(target, reply, action), reply.rows
+            yield _commit(target, reply, action, job.user.username), reply.rows
         feeder.join()
         if feeder.error is not None:
             raise feeder.error

@@ -68,7 +68,7 @@ def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> 
     try:
         if system:
             return system_writes.write(ctx, table, records, action)
-        return table.write(records, action)
+        return table.write(records, action, user=ctx.user.username)
     except InvalidRequestError as exc:
         if exc.message == UPDATE_KEY_MISSING:
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
@@ -121,7 +121,7 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
         system_rules.check_write(ctx.user, ctx.store, op.table, "delete")
         system_writes.delete(ctx, system_table(ctx.store, op.table), ids)
     else:
-        table_of(op, ctx.store).delete(ids)
+        table_of(op, ctx.store).delete(ids, user=ctx.user.username)
     return {
         "message": deleted_message(len(ids), len(ids)),
         "deleted_hashes": ids,

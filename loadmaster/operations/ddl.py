@@ -70,7 +70,8 @@ def create_table(op: s.CreateTable, ctx: Context) -> dict[str, str]:
     db = user_database(check_name(op.db, "Database"))
     key = op.primary_key if op.primary_key is not None else op.hash_attribute
     key = check_name(require(key, "primary_key"), "Attribute")
-    ctx.store.create_table(db, table, key, _typed_attributes(op.attributes, key))
+    audit = op.audit if isinstance(op.audit, bool) else ctx.settings.audit_log
+    ctx.store.create_table(db, table, key, _typed_attributes(op.attributes, key), audit=audit)
     return {"message": f"table '{db}.{table}' successfully created."}
 
 

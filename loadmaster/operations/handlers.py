@@ -2,7 +2,15 @@
 
 import importlib
 
-_MODULES = ("ddl", "data", "job_operations", "user_operations")
+_MODULES = (
+    "ddl",
+    "data",
+    "job_operations",
+    "user_operations",
+    "audit_operations",
+    "configuration",
+    "system_information",
+)
 
 
 def load() -> None:

@@ -63,6 +63,7 @@ class CreateTable(TableOp, tag="create_table", frozen=True):
     hash_attribute: Any = None
     primary_key: Any = None
     attributes: Any = None
+    audit: Any = None
 
 
 class DropTable(TableOp, tag="drop_table", frozen=True):
@@ -269,6 +270,33 @@ class SearchJobsByStartDate(Operation, tag="search_jobs_by_start_date", frozen=T
 
     from_date: Any = None
     to_date: Any = None
+
+
+# --- audit log, configuration, system information ---------------------------------------------
+
+
+class ReadAuditLog(TableOp, tag="read_audit_log", frozen=True):
+    """Read a table's audit log by time range, by user name or by primary key."""
+
+    search_type: Any = None
+    search_values: Any = None
+    limit: Any = None
+
+
+class DeleteAuditLogsBefore(TableOp, tag="delete_audit_logs_before", frozen=True):
+    """Delete a table's audit log entries older than a timestamp, as a job."""
+
+    timestamp: Any = None
+
+
+class GetConfiguration(Operation, tag="get_configuration", frozen=True):
+    """Return the server's configuration (never its secrets)."""
+
+
+class SystemInformation(Operation, tag="system_information", frozen=True):
+    """Describe the host, the process and the databases (all, or the named ``attributes``)."""
+
+    attributes: Any = None
 
 
 # --- users, roles and tokens -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -16,8 +17,14 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.operations.table import OPERATIONS
+from loadmaster.server.access_log import AccessLog
 from loadmaster.server.body import read_body
+from loadmaster.server.cors import cors_middleware
+from loadmaster.server.metrics import Metrics
+from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.pipeline import Pipeline
+from loadmaster.server.uploads import UploadRoute, openapi_paths as upload_paths
 
 if TYPE_CHECKING:
     from loadmaster.instance import Instance
@@ -114,9 +121,24 @@ def create_app(instance: "Instance") -> Starlette:
     async def health(_: Request) -> Response:
         return PlainTextResponse("HarperDB is running.")
 
+    metrics = Metrics()
+    instance.jobs.events.add_listener(metrics.on_job_event)
     return Starlette(
         routes=[
             Route("/", operations, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
-        ]
+            Route(
+                "/metrics", metrics.endpoint(instance, credentials, error_response), methods=["GET"]
+            ),
+            Route("/openapi.json", OpenAPIEndpoint(upload_paths()).answer, methods=["GET"]),
+            Route(
+                "/load/{database}/{table}",
+                UploadRoute(instance, credentials, json_response, error_response).answer,
+                methods=["PUT", "POST"],
+            ),
+        ],
+        middleware=[
+            *cors_middleware(instance.settings),
+            Middleware(AccessLog, metrics=metrics, operations=OPERATIONS),
+        ],
     )

@@ -89,6 +89,15 @@ class Credentials:
             return HeaderCaller(error=exc, bearer=value if scheme == "bearer" else None)
         return NO_HEADER
 
+    async def header_user(self, authorization: str | None, client: str | None) -> User:
+        """Return the caller named by the ``Authorization`` header alone (routes whose body
+        is data, not an operation).
+
+        Raises:
+            AuthenticationError: ``Must login`` without a header, or its refusal.
+        """
+        return await self.plain(await self.header(authorization, client), None, client)
+
     async def login(self, username: str, password: str, client: str | None) -> User:
         """Check a user name and password, waiting (not refusing) while they are throttled.
 

@@ -18,6 +18,7 @@ __all__ = [
     "UPDATED",
     "AttributeInfo",
     "AttributeMeta",
+    "AuditDbs",
     "Catalog",
     "DatabaseMeta",
     "TableMeta",
@@ -70,6 +71,8 @@ class TableMeta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     next_attr_id: int
     next_id: int
     last_updated_record: float | None = None
+    #: Whether writes are recorded in the table's audit log (HarperDB's per-table flag).
+    audit: bool = False
 
 
 _db_encoder = msgspec.msgpack.Encoder()
@@ -91,10 +94,20 @@ def dbi_names(database: str, table: str) -> tuple[bytes, bytes]:
     return b"t:" + suffix, b"i:" + suffix
 
 
+def audit_dbi_names(database: str, table: str) -> tuple[bytes, bytes]:
+    """Return the names of a table's audit databases: entries, and their (dupsort) index."""
+    suffix = f"{database}.{table}".encode()
+    return b"a:" + suffix, b"x:" + suffix
+
+
+#: A table's audit databases: entries keyed by time, and the username / primary key index.
+AuditDbs = tuple["lmdb._Database", "lmdb._Database"]
+
+
 class TableState:
     """Hold a table's catalog entry, its open named databases and lookups derived from them."""
 
-    __slots__ = ("attrs", "index", "meta", "prefixes", "primary")
+    __slots__ = ("attrs", "audit", "index", "meta", "prefixes", "primary")
 
     def __init__(
         self,
@@ -102,10 +115,13 @@ class TableState:
         primary: "lmdb._Database",
         index: "lmdb._Database",
         previous: "TableState | None" = None,
+        audit: AuditDbs | None = None,
     ) -> None:
         self.meta = meta
         self.primary = primary
         self.index = index
+        #: The audit log's entries and index dbs; None when the table is not audited.
+        self.audit: AuditDbs | None = audit if previous is None else previous.audit
         self.attrs: dict[str, AttributeMeta]
         self.prefixes: dict[str, bytes]
         if previous is not None and previous.meta.attributes is meta.attributes:
@@ -120,6 +136,12 @@ class TableState:
         return TableState(
             msgspec.structs.replace(self.meta, **changes), self.primary, self.index, self
         )
+
+
+def open_audit_dbs(env: Env, wtxn: WriteTxn, database: str, table: str) -> AuditDbs:
+    """Open (creating) a table's audit databases inside a write transaction."""
+    entries, index = audit_dbi_names(database, table)
+    return env.open_db(wtxn, entries), env.open_db(wtxn, index, dupsort=True)
 
 
 class Catalog:
@@ -147,6 +169,9 @@ class Catalog:
                     tmeta,
                     self.env.open_db(wtxn, primary_name),
                     self.env.open_db(wtxn, index_name, dupsort=True),
+                    audit=open_audit_dbs(self.env, wtxn, tmeta.database, tmeta.name)
+                    if tmeta.audit
+                    else None,
                 )
 
         def publish() -> None:
@@ -206,6 +231,9 @@ class Catalog:
         state = self.tables[(database, table)]
         wtxn.txn.drop(state.primary, delete=True)
         wtxn.txn.drop(state.index, delete=True)
+        if state.audit is not None:
+            for db in state.audit:
+                wtxn.txn.drop(db, delete=True)
         wtxn.txn.delete(_table_key(database, table), db=self.db)
 
         def publish() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from loadmaster.errors import InvalidRequestError, TableNotFoundError
+from loadmaster.storage.audit import record as record_audit
 from loadmaster.storage.catalog import CREATED, MAX_ATTRIBUTES, UPDATED, AttributeMeta, Catalog
 from loadmaster.storage.codec import encode_pk, encode_records
 from loadmaster.storage.env import WriteTxn
@@ -205,10 +206,13 @@ def _add_attributes(layout: TableLayout, names: Mapping[str, None]) -> list[tupl
     return added
 
 
-def apply_prepared(catalog: Catalog, batch: PreparedBatch, database: str, table: str) -> int:
+def apply_prepared(
+    catalog: Catalog, batch: PreparedBatch, database: str, table: str, *, user: str | None = None
+) -> int:
     """Write a prepared batch in one transaction; return how many records were inserted.
 
-    Keys that already exist are skipped (insert semantics).
+    Keys that already exist are skipped (insert semantics). The inserted records are one
+    audit log entry, written by ``user``.
 
     Raises:
         StaleLayoutError: the table's attributes no longer match the batch's layout (another
@@ -249,6 +253,7 @@ def apply_prepared(catalog: Catalog, batch: PreparedBatch, database: str, table:
             return 0
         txn.cursor(state.index).putmulti(zip(index_keys, index_pks, strict=True), dupdata=True)
         txn.cursor(state.primary).putmulti(zip(keys, values, strict=True))
+        record_audit(wtxn, state, "insert", user, batch.ts, keys, values)
         changes: dict[str, Any] = {"last_updated_record": batch.ts}
         if batch.new_attributes:
             changes["attributes"] = (

@@ -26,6 +26,7 @@ from loadmaster.storage.catalog import (
     TableMeta,
     TableState,
     dbi_names,
+    open_audit_dbs,
 )
 from loadmaster.storage.env import Env, WriteTxn
 from loadmaster.storage.table import Table
@@ -165,13 +166,16 @@ class Store:
         table: str,
         primary_key: str,
         attributes: Sequence[AttributeInfo] | None = None,
+        *,
+        audit: bool = False,
     ) -> Table:
         """Create a table (and its database when missing).
 
         Without ``attributes`` the table is dynamic: it gets ``__createdtime__`` and
         ``__updatedtime__`` and new attributes as records bring them. With ``attributes`` it is
         schema-defined: those typed attributes (the primary key is added if absent), no
-        automatic timestamps unless declared.
+        automatic timestamps unless declared. With ``audit`` every write transaction of the
+        table is recorded in its audit log.
 
         Raises:
             InvalidRequestError: a bad name, or the table exists.
@@ -205,10 +209,12 @@ class Store:
                 seq=catalog.next_table_seq(),
                 next_attr_id=len(metas) + 1,
                 next_id=int(time.time() * 1000) * 100 + secrets.randbelow(100),
+                audit=audit,
             )
             primary = catalog.env.open_db(wtxn, primary_name)
             index = catalog.env.open_db(wtxn, index_name, dupsort=True)
-            catalog.put_table(wtxn, TableState(meta, primary, index))
+            logs = open_audit_dbs(catalog.env, wtxn, database, table) if audit else None
+            catalog.put_table(wtxn, TableState(meta, primary, index, audit=logs))
 
         catalog.env.write(body)
         return self.table(database, table)
@@ -267,6 +273,29 @@ class Store:
             raise DatabaseNotFoundError(database)
         states = [s for (db, _), s in catalog.tables.items() if db == database]
         return [s.meta.name for s in sorted(states, key=lambda s: s.meta.seq)]
+
+    def audited_tables(self) -> list[tuple[str, str]]:
+        """Return ``(database, table)`` of every table that records an audit log."""
+        return [k for c in (self._data, self._system) for k, s in c.tables.items() if s.meta.audit]
+
+    def tree_stats(self, database: str) -> dict[str, dict[str, int]]:
+        """Return LMDB's B-tree figures of each table's records in a database, by table name."""
+        catalog = self._catalog(database)
+        states = sorted(
+            (s for (db, _), s in catalog.tables.items() if db == database), key=lambda s: s.meta.seq
+        )
+        with catalog.env.read() as txn:
+            stats = [(s.meta.name, txn.stat(s.primary)) for s in states]
+        return {
+            name: {
+                "treeDepth": stat["depth"],
+                "treeBranchPageCount": stat["branch_pages"],
+                "treeLeafPageCount": stat["leaf_pages"],
+                "entryCount": stat["entries"],
+                "overflowPages": stat["overflow_pages"],
+            }
+            for name, stat in stats
+        }
 
 
 def _initial_attributes(

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from loadmaster.errors import InvalidRequestError, ServerError
+from loadmaster.storage.audit import AuditLog, audit_size
 from loadmaster.storage.catalog import (
     CREATED,
     MAX_ATTRIBUTES,
@@ -21,7 +22,12 @@ from loadmaster.storage.keys import MAX_KEY_SIZE, NAN_KEY, decode_key, key_kind
 from loadmaster.storage.prepared import PreparedBatch, TableLayout, apply_prepared, layout_of
 from loadmaster.storage.reads import IndexRange, get_many, scan_index, scan_primary, table_state
 from loadmaster.storage.search import check_paging, plan_search, run_search, wildcard_condition
-from loadmaster.storage.write import WriteResult, check_attribute_name, clock, write_records
+from loadmaster.storage.write import (
+    WriteResult,
+    check_attribute_name,
+    delete_records,
+    write_records,
+)
 
 __all__ = ["Table"]
 
@@ -171,14 +177,14 @@ class Table:
             "schema": self.database,
             "name": self.name,
             "hash_attribute": meta.primary_key,
-            "audit": True,
+            "audit": meta.audit,
             "schema_defined": meta.schema_defined,
             "attributes": attributes,
             "db_size": (info["last_pgno"] + 1) * psize,
             "sources": [],
             "record_count": primary["entries"],
             "table_size": pages * psize,
-            "db_audit_size": 0,
+            "db_audit_size": audit_size(self._catalog, state),
         }
         if meta.last_updated_record is not None:
             body["last_updated_record"] = meta.last_updated_record
@@ -187,7 +193,11 @@ class Table:
     # ---------------------------------------------------------------- writes
 
     def write(
-        self, records: Sequence[Mapping[str, Any]], action: Literal["insert", "update", "upsert"]
+        self,
+        records: Sequence[Mapping[str, Any]],
+        action: Literal["insert", "update", "upsert"],
+        *,
+        user: str | None = None,
     ) -> WriteResult:
         """Insert, update or upsert records in one transaction (all or nothing).
 
@@ -199,56 +209,41 @@ class Table:
         A record without a primary key value gets a generated integer key (reported as
         ``None``). ``__createdtime__`` is set on the first write and kept, ``__updatedtime__``
         on every write, one epoch-ms float per call; values a client sends for them are
-        dropped. New attributes are added to the table in the order first seen.
+        dropped. New attributes are added to the table in the order first seen. ``user`` is the
+        writer's user name, recorded in the audit log (None: a write the server makes itself).
 
         Raises:
             InvalidRequestError: a bad attribute name, primary key or typed value, or an update
                 record without a primary key value.
         """
-        return write_records(self._catalog, self.database, self.name, records, action)
+        return write_records(self._catalog, self.database, self.name, records, action, user=user)
 
     def layout(self) -> TableLayout:
         """Return a snapshot of what preparing inserts away from this table needs."""
         return layout_of(self._catalog, self.database, self.name)
 
-    def apply(self, batch: PreparedBatch) -> int:
+    def apply(self, batch: PreparedBatch, *, user: str | None = None) -> int:
         """Write inserts prepared by :func:`prepare_inserts`; return how many were new.
+
+        The batch is one entry of the audit log, written by ``user``.
 
         Raises:
             StaleLayoutError: another writer changed the table's attributes meanwhile; nothing
                 was written and the batch must go through :meth:`write` instead.
         """
-        return apply_prepared(self._catalog, batch, self.database, self.name)
+        return apply_prepared(self._catalog, batch, self.database, self.name, user=user)
 
-    def delete(self, ids: Sequence[Any]) -> list[Any]:
-        """Delete records by primary key; return the ids that existed and were deleted."""
-        keyed = [(k, i) for i in ids if (k := lookup_pk(i)) is not None]
-        if not keyed:
-            return []
+    def delete(self, ids: Sequence[Any], *, user: str | None = None) -> list[Any]:
+        """Delete records by primary key in one transaction; return the ids that existed.
 
-        def body(wtxn: WriteTxn) -> list[Any]:
-            state = self._state()
-            txn = wtxn.txn
-            primary, index, prefixes = state.primary, state.index, state.prefixes
-            pk_attr = state.meta.primary_key
-            deleted = []
-            for key, given in keyed:
-                raw = txn.pop(key, db=primary)
-                if raw is None:
-                    continue
-                for name, value in decode_record(raw).items():
-                    prefix = prefixes.get(name)
-                    if prefix is None or name == pk_attr:
-                        continue
-                    ikey = index_key(prefix, value)
-                    if ikey is not None:
-                        txn.delete(ikey, key, db=index)
-                deleted.append(given)
-            if deleted:
-                self._catalog.put_table(wtxn, state.replace(last_updated_record=clock.tick()))
-            return deleted
+        ``user`` is the writer's user name, recorded in the audit log.
+        """
+        return delete_records(self._catalog, self.database, self.name, ids, user=user)
 
-        return self._catalog.env.write(body)
+    @property
+    def audit_log(self) -> AuditLog:
+        """Return the table's audit log (empty when the table is not audited)."""
+        return AuditLog(self._catalog, self.database, self.name)
 
     # ---------------------------------------------------------------- reads
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from loadmaster.errors import InvalidRequestError, TableNotFoundError
+from loadmaster.storage.audit import record as record_audit
 from loadmaster.storage.catalog import (
     CREATED,
     MAX_ATTRIBUTES,
@@ -21,13 +22,13 @@ from loadmaster.storage.catalog import (
     Catalog,
     TableState,
 )
-from loadmaster.storage.codec import decode_record, encode_pk, encode_records
+from loadmaster.storage.codec import decode_record, encode_pk, encode_records, lookup_pk
 from loadmaster.storage.coerce import coercer
 from loadmaster.storage.env import WriteTxn
 from loadmaster.storage.indexing import MISSING, constant_pairs, index_key, index_pairs
 from loadmaster.storage.keys import encode_number
 
-__all__ = ["WriteResult", "check_attribute_name", "clock", "write_records"]
+__all__ = ["WriteResult", "check_attribute_name", "clock", "delete_records", "write_records"]
 
 Action = Literal["insert", "update", "upsert"]
 _ACTIONS = frozenset({"insert", "update", "upsert"})
@@ -101,6 +102,8 @@ def write_records(
     table: str,
     records: Sequence[Mapping[str, Any]],
     action: Action,
+    *,
+    user: str | None = None,
 ) -> WriteResult:
     """Insert, update or upsert ``records`` in one transaction (see :meth:`Table.write`)."""
     if action not in _ACTIONS:
@@ -128,7 +131,46 @@ def write_records(
         current = catalog.tables.get((database, table))
         if current is None:
             raise TableNotFoundError(database, table)
-        return _Batch(catalog, current, wtxn).run(records, names, pk_values, pks, action)
+        return _Batch(catalog, current, wtxn).run(records, names, pk_values, pks, action, user)
+
+    return catalog.env.write(body)
+
+
+def delete_records(
+    catalog: Catalog, database: str, table: str, ids: Sequence[Any], *, user: str | None = None
+) -> list[Any]:
+    """Delete records by primary key in one transaction (see :meth:`Table.delete`)."""
+    keyed = [(k, i) for i in ids if (k := lookup_pk(i)) is not None]
+    if not keyed:
+        return []
+
+    def body(wtxn: WriteTxn) -> list[Any]:
+        state = catalog.tables.get((database, table))
+        if state is None:
+            raise TableNotFoundError(database, table)
+        txn = wtxn.txn
+        primary, index, prefixes = state.primary, state.index, state.prefixes
+        pk_attr = state.meta.primary_key
+        deleted: list[Any] = []
+        gone: list[bytes] = []
+        for key, given in keyed:
+            raw = txn.pop(key, db=primary)
+            if raw is None:
+                continue
+            for name, value in decode_record(raw).items():
+                prefix = prefixes.get(name)
+                if prefix is None or name == pk_attr:
+                    continue
+                ikey = index_key(prefix, value)
+                if ikey is not None:
+                    txn.delete(ikey, key, db=index)
+            deleted.append(given)
+            gone.append(key)
+        if deleted:
+            ts = clock.tick()
+            record_audit(wtxn, state, "delete", user, ts, gone, None)
+            catalog.put_table(wtxn, state.replace(last_updated_record=ts))
+        return deleted
 
     return catalog.env.write(body)
 
@@ -166,6 +208,7 @@ class _Batch:
         pk_values: list[Any],
         pks: list[bytes | None],
         action: Action,
+        user: str | None,
     ) -> WriteResult:
         self._add_attributes(records, names)
         state = self.state
@@ -245,7 +288,7 @@ class _Batch:
             written.append(pk_value)
 
         if final:
-            self._write(final, old, stamp_created and stamp_updated)
+            self._write(final, old, stamp_created and stamp_updated, action, user)
         changes: dict[str, Any] = {}
         if next_id != meta.next_id:
             changes["next_id"] = next_id
@@ -258,7 +301,12 @@ class _Batch:
         return WriteResult(written=written, skipped=skipped, txn_time=ts)
 
     def _write(
-        self, final: dict[bytes, dict[str, Any]], old: dict[bytes, dict[str, Any]], stamped: bool
+        self,
+        final: dict[bytes, dict[str, Any]],
+        old: dict[bytes, dict[str, Any]],
+        stamped: bool,
+        action: Action,
+        user: str | None,
     ) -> None:
         state = self.state
         pk_attr = state.meta.primary_key
@@ -307,3 +355,8 @@ class _Batch:
             pairs.sort()
             txn.cursor(state.index).putmulti(pairs, dupdata=True)
         txn.cursor(state.primary).putmulti(zip(keys, values, strict=True))
+        if state.audit is not None:
+            # The entry lists the records in the order the request gave them.
+            stored = dict(zip(keys, values, strict=True))
+            order = list(final)
+            record_audit(self.wtxn, state, action, user, self.ts, order, [stored[k] for k in order])

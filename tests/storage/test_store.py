@@ -142,7 +142,7 @@ def test_describe_matches_harperdb(dogs: Table) -> None:
     ]
     assert described["record_count"] == 1
     assert described["sources"] == []
-    assert described["audit"] is True
+    assert described["audit"] is False  # create_table (the operation) defaults it to the setting
     assert isinstance(described["last_updated_record"], float)
     assert described["db_size"] >= described["table_size"] > 0
 

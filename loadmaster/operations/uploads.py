@@ -1,0 +1,98 @@
+"""Upload loads: a request body streamed into a table as a job (``PUT /load/<db>/<table>``).
+
+The HTTP side hands over the body as an iterable of byte chunks that the job reads on its own
+thread as they arrive; this module checks the request as a load through ``POST /`` is checked
+(names, action, the table, the role's insert/update rights) and starts the job.
+"""
+
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal, Protocol
+
+from loadmaster.actors.system import Submitted
+from loadmaster.errors import InvalidRequestError
+from loadmaster.jobs import csv_load, jsonload
+from loadmaster.jobs.context import JobContext
+from loadmaster.names import ACTIONS, Action, name_problems
+from loadmaster.operations import schema as s
+from loadmaster.operations.checks import table_of
+from loadmaster.operations.dispatch import authorize
+from loadmaster.operations.handler_context import Context
+
+__all__ = ["UPLOAD_FORMATS", "UploadFormat", "start_upload"]
+
+UploadFormat = Literal["csv", "json"]
+#: The job type of an upload, by the body's format.
+UPLOAD_FORMATS: dict[UploadFormat, str] = {"csv": "csv_upload_load", "json": "json_upload_load"}
+
+
+class BodySource(Protocol):
+    """The body of an upload, as the job reads it."""
+
+    def chunks(self, job: JobContext) -> Iterator[bytes]:
+        """Yield the body's chunks as they arrive (on the job's thread)."""
+
+    def abandon(self) -> None:
+        """Stop taking chunks: the job ended (perhaps before the body did)."""
+
+
+def _gunzip(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Decompress a gzip stream chunk by chunk (constant memory)."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        for chunk in chunks:
+            out = inflate.decompress(chunk)
+            if out:
+                yield out
+        rest = inflate.flush()
+    except zlib.error as exc:
+        raise InvalidRequestError(f"The body is not valid gzip: {exc}") from exc
+    if not inflate.eof:
+        raise InvalidRequestError("The gzip body ended before its end")
+    if rest:
+        yield rest
+
+
+def start_upload(
+    ctx: Context,
+    *,
+    database: str,
+    table: str,
+    action: Any,
+    body_format: UploadFormat,
+    gzip: bool,
+    body: BodySource,
+) -> Submitted:
+    """Check an upload and start its job; the job reads ``body`` as it arrives.
+
+    Raises:
+        InvalidRequestError: A bad name or action, or no such table (400, as loads answer).
+        PermissionDeniedError: The role may not insert/update the table (as csv_file_load).
+    """
+    problems = name_problems(database, "Database") + name_problems(table, "Table")
+    if action not in ACTIONS:
+        problems.append("Action is required and must be either insert, update, or upsert")
+    if problems:
+        raise InvalidRequestError(",".join(problems))
+    checked: Action = action
+    as_load = s.CsvFileLoad(database=database, table=table, action=checked)
+    authorize(as_load, ctx)
+    table_of(as_load, ctx.store, status=400)
+
+    def run(job: JobContext) -> str:
+        source: Iterable[bytes] = body.chunks(job)
+        if gzip:
+            source = _gunzip(source)
+        try:
+            if body_format == "json":
+                return jsonload.load_json_chunks(
+                    job, source, db=database, table=table, action=checked
+                )
+            return csv_load.load_csv_chunks(job, source, db=database, table=table, action=checked)
+        finally:
+            body.abandon()
+
+    request = {"database": database, "table": table, "action": checked, "gzip": gzip}
+    return ctx.jobs.start_job(
+        type=UPLOAD_FORMATS[body_format], user=ctx.user, request=request, run=run
+    )
