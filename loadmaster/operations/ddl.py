@@ -120,7 +120,15 @@ def _describe_database(db: str, ctx: Context) -> dict[str, Any]:
 def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
     """Describe every user database (to other users than super users: what their role shows)."""
     names = permissions.visible_databases(ctx.user, ctx.store.database_names())
-    return {db: _describe_database(db, ctx) for db in names}
+    described = {db: _describe_database(db, ctx) for db in names}
+    if not ctx.user.super_user:
+        # HarperDB shows no attributes of a table whose role entry lists none (ops-more §10).
+        for db, tables in described.items():
+            for name, body in tables.items():
+                grant = permissions.table_grant(ctx.user, db, name)
+                if grant is not None and grant.get("attribute_permissions") == []:
+                    tables[name] = {**body, "attributes": []}
+    return described
 
 
 def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
