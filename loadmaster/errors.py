@@ -8,9 +8,11 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── InvalidRequestError (400)      bad body, field or value
     │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
-    │   └── MalformedBodyError         the body is JSON but not an object
+    │   ├── MalformedBodyError         the body is JSON but not an object
+    │   └── FetchRefusedError          a server-side fetch would reach a non-public address
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    ├── FileOutsideRootsError (403)    a server-side file path outside the file roots
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
     │   └── TableNotFoundError
@@ -82,6 +84,11 @@ class MalformedBodyError(InvalidRequestError):
         return {"statusCode": 400, "error": "Bad Request", "message": self.message}
 
 
+class FetchRefusedError(InvalidRequestError):
+    """Raised when a server-side fetch for a caller who is not a super user would reach a
+    loopback, private, link-local, multicast or unspecified address."""
+
+
 class AuthenticationError(LoadmasterError):
     """Raised when credentials are missing, wrong, or belong to an inactive user."""
 
@@ -117,6 +124,15 @@ class PermissionDeniedError(LoadmasterError):
             "unauthorized_access": self.unauthorized_access,
             "invalid_schema_items": self.invalid_schema_items,
         }
+
+
+class FileOutsideRootsError(LoadmasterError):
+    """Raised when a server-side file path resolves outside the caller's file roots."""
+
+    status_code = 403
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"File path '{path}' is outside the allowed file roots")
 
 
 class NotFoundError(LoadmasterError):

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from loadmaster.actors.audit_retention import AuditRetention, retention_seconds
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
+from loadmaster.jobs.file_roots import create_default_root
 from loadmaster.models import EMBEDDED_USER, User
 from loadmaster.operations import dispatch
 from loadmaster.operations.handler_context import Context
@@ -62,6 +63,7 @@ class Instance:
         self._closed = False
         self._lock = threading.Lock()
         try:
+            create_default_root(settings)
             self.store = Store.open(data, map_size=settings.map_size)
         except BaseException:
             self._dir_lock.release()

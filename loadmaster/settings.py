@@ -50,6 +50,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     source_read_timeout: float = 60.0
     #: Redirects a csv_url_load follows before failing.
     max_redirects: int = 5
+    #: Directories (separated by ``os.pathsep``) every server-side file path must resolve
+    #: into; unset, super users may use any path and others only ``<data>/files/``.
+    file_roots: str | None = None
+    #: Hosts (names, addresses or CIDR networks; commas or spaces between) that fetches of
+    #: callers who are not super users may reach although they are not public.
+    url_allow_hosts: str | None = None
     #: Operation and refresh token lifetimes, in seconds.
     operation_token_ttl: int = 86_400
     refresh_token_ttl: int = 30 * 86_400

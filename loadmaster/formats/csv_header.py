@@ -12,6 +12,8 @@ from typing import Any
 from loadmaster.errors import InvalidRequestError
 
 _COLUMN_NAME = re.compile(r"[\x20-\x2E\x30-\x5F\x61-\x7E]*")
+#: Characters of a refused column name shown in the error.
+_SHOWN_NAME = 40
 
 
 def check_column_names(names: Iterable[str]) -> None:
@@ -22,7 +24,9 @@ def check_column_names(names: Iterable[str]) -> None:
     """
     for name in names:
         if not _COLUMN_NAME.fullmatch(name):
-            raise InvalidRequestError(f"Invalid column name '{name}', cancelling load operation")
+            # A header is a file's first line: show only enough of it to find the column.
+            shown = name if len(name) <= _SHOWN_NAME else f"{name[:_SHOWN_NAME]}..."
+            raise InvalidRequestError(f"Invalid column name '{shown}', cancelling load operation")
 
 
 def rename_duplicates(names: list[str]) -> list[str]:

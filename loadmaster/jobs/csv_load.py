@@ -20,6 +20,7 @@ from loadmaster.formats import (
 )
 from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.names import Action
 
 #: Rows per write transaction for streamed loads.
@@ -99,6 +100,7 @@ def load_csv_file(
     job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
+    check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     try:
         size: int | None = os.stat(path).st_size
     except OSError:

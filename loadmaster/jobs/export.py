@@ -11,6 +11,8 @@ import msgspec
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import gzip_chunks, iter_csv, iter_json_array, iter_ndjson
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.models import User
 from loadmaster.names import database_of
 from loadmaster.query import (
     Search,
@@ -20,6 +22,7 @@ from loadmaster.query import (
     table_at,
     value_search,
 )
+from loadmaster.settings import Settings
 from loadmaster.storage import Table
 
 FORMATS = ("json", "csv", "ndjson")
@@ -27,6 +30,10 @@ FORMATS = ("json", "csv", "ndjson")
 COMPRESSIONS = {"gzip": ".gz"}
 SEARCH_OPERATIONS = ("search_by_value", "search_by_hash", "search_by_conditions")
 _ALLOWED = "search_by_value, search_by_hash, sql, search_by_conditions"
+#: What a ``filename`` may not contain: it names a file in ``path``, never another place.
+_FILENAME_FORBIDDEN = ("/", "\\", "..", "\x00")
+#: Exports are readable by the server's user only (they hold table data).
+_FILE_MODE = 0o600
 
 
 class ExportRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -168,11 +175,28 @@ def node_error(exc: OSError, syscall: str, path: str) -> str:
     return f"{code}: {description}, {syscall} '{path}'"
 
 
+def check_destination(op: ExportRequest, user: User, settings: Settings) -> None:
+    """Refuse an export_local ``filename`` that would leave ``path`` (400), and a ``path``
+    outside the caller's file roots (403), before the path is looked at.
+
+    Raises:
+        InvalidRequestError: The filename holds ``/``, ``\\``, ``..`` or a NUL character.
+        FileOutsideRootsError: The path resolves outside the file roots.
+    """
+    if op.filename not in (None, "") and any(c in str(op.filename) for c in _FILENAME_FORBIDDEN):
+        raise InvalidRequestError(
+            "filename must name a file in 'path': it may not contain '/', '\\', '..' or NUL"
+        )
+    if op.path not in (None, ""):
+        check_file_path(str(op.path), user, settings)
+
+
 def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
     """Write a search result to ``<path>/<filename or now>.<format>`` on the server."""
     fmt = check_format(op.format)
     if op.path is None or op.path == "":
         raise InvalidRequestError("path is missing.")
+    check_destination(op, job.user, job.settings)  # again: a queued job may start much later
     search = parse_search(op.search_operation)
     directory = str(op.path)
     if not os.path.exists(directory):
@@ -185,8 +209,15 @@ def export_local(job: JobContext, op: ExportRequest) -> dict[str, str]:
     target = os.path.join(directory.rstrip("/") or "/", name + file_suffix(fmt, op.compress))
     found = search_records(job, search)
     partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{job.job_id}")
+    # O_EXCL: never through a file or link already there (nor removing it after); the
+    # rename keeps the mode.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        with open(partial, "wb") as out:
+        fd = os.open(partial, flags, _FILE_MODE)
+    except OSError as exc:
+        raise InvalidRequestError(node_error(exc, "open", target)) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
             for chunk in encode(fmt, found, job, op.compress):
                 out.write(chunk)
         os.replace(partial, target)

@@ -17,6 +17,7 @@ from loadmaster.formats import (
 )
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import commit_records, file_chunks, run_load
+from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.names import Action
 
 #: Records per write transaction of a JSON import (HarperDB's chunk size).
@@ -74,6 +75,7 @@ def load_json_file(
     job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
 ) -> str:
     """Run json_file_load: stream the file in batches, one write transaction per batch."""
+    check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     return load_json_chunks(
         job, file_chunks(path, job), db=db, table=table, action=action, encoding=encoding
     )

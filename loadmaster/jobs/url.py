@@ -9,15 +9,17 @@ import re
 import socket
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from loadmaster.errors import LoadmasterError
+from loadmaster.errors import FetchRefusedError, LoadmasterError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import load_csv_chunks
 from loadmaster.jobs.jsonload import load_json_chunks
+from loadmaster.jobs.outbound import fetch_client, shown_url
 from loadmaster.names import ACTIONS, Action
+from loadmaster.net_rules import Resolver, resolve
 
 #: Content types HarperDB accepts; parameters such as ``; charset=utf-8`` are accepted too
 #: (HarperDB compares the whole header, rejecting them: upstream issue #1041).
@@ -79,15 +81,6 @@ def validate_url_load(
     return problems
 
 
-def shown_url(url: str) -> str:
-    """Return the URL as messages show it: a password in its user info is masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
-
 def load_csv_url(
     job: JobContext,
     url: str,
@@ -98,6 +91,7 @@ def load_csv_url(
     action: Action,
     encoding: str = "utf-8",
     fmt: str = "csv",
+    resolver: Resolver = resolve,
 ) -> str:
     """Run csv_url_load (or json_url_load, ``fmt="json"``): GET the URL and stream its body
     into the table.
@@ -111,6 +105,8 @@ def load_csv_url(
         action: insert, update or upsert.
         encoding: The body's text encoding.
         fmt: ``csv`` or ``json`` (NDJSON or an array).
+        resolver: How host names become addresses, for callers who are not super users
+            (whose fetches reach only public addresses, see :mod:`outbound`).
 
     Returns:
         ``successfully loaded N of M records``.
@@ -133,8 +129,13 @@ def load_csv_url(
         ) from exc
     try:
         with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, max_redirects=settings.max_redirects
+            fetch_client(
+                job.user,
+                settings,
+                resolver=resolver,
+                timeout=timeout,
+                follow_redirects=True,
+                max_redirects=settings.max_redirects,
             ) as client,
             client.stream("GET", url, headers=sent) as response,
         ):
@@ -156,6 +157,8 @@ def load_csv_url(
         raise _failure(exc, url, shown, job, label) from exc
     except httpx.InvalidURL as exc:
         raise UrlLoadError(f"{label} Load failed from URL: {shown}, {exc}") from exc
+    except FetchRefusedError as exc:  # the first host or a redirect's, on connect
+        raise UrlLoadError(f"{label} Load failed from URL: {shown}, {exc.message}") from exc
 
 
 def _check_response(response: httpx.Response, shown: str, label: str) -> None:

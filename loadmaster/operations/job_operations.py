@@ -20,6 +20,8 @@ from loadmaster.jobs import (
     url as url_job,
 )
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.file_roots import check_file_path
+from loadmaster.jobs.outbound import check_url
 from loadmaster.names import ACTIONS, SYSTEM_DATABASE, Action, blank, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, load_access, load_needs
@@ -127,6 +129,8 @@ def _file_load(
     _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
     path = op.file_path
+    # Before the file is looked at, so that files outside cannot be probed for existence.
+    check_file_path(path, ctx.user, ctx.settings)
     if not os.path.exists(path):
         raise InvalidRequestError(f"No such file or directory {path}")
     if not os.access(path, os.R_OK):
@@ -159,6 +163,7 @@ def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str
     )
     _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
+    check_url(str(url), ctx.user, ctx.settings)
     address, headers = str(url), op.passthrough_headers
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
@@ -200,6 +205,9 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
+    if isinstance(request.get("endpoint_url"), str):
+        # boto3 resolves and connects on its own: the request's endpoint is judged at submit.
+        check_url(request["endpoint_url"], ctx.user, ctx.settings)
     return start_job(
         op,
         ctx,
@@ -270,6 +278,7 @@ def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
         filename=op.filename,
         compress=export.check_compress(op.compress),
     )
+    export.check_destination(request, ctx.user, ctx.settings)
     return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 

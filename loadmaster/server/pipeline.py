@@ -29,7 +29,7 @@ INLINE_OPERATIONS = frozenset(
         schema.GetJob,
         schema.CsvDataLoad,
         schema.CsvFileLoad,
-        schema.CsvUrlLoad,
+        # Not schema.CsvUrlLoad: its submit may resolve a host name (see jobs/outbound.py).
         schema.ImportFromS3,
         schema.DeleteRecordsBefore,
         schema.DeleteFilesBefore,

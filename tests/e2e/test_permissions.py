@@ -294,11 +294,17 @@ CASES: list[tuple[str, dict[str, Any], tuple[int, Any] | None]] = [
         None,
     ),
     ("loader", {"operation": "upsert", "table": "dog", "records": [{"id": 6}]}, None),
-    # Refused connection: the job fails later, but the submit itself is allowed.
+    # Allowed by the role, but a fetch of a user who is not a super user stays outside.
     (
         "loader",
         {"operation": "csv_url_load", "table": "dog", "csv_url": "http://127.0.0.1:9/d.csv"},
-        None,
+        (
+            400,
+            {
+                "error": "URL 'http://127.0.0.1:9/d.csv' is not allowed: its host is a loopback "
+                "address (server-side fetches reach only public addresses)"
+            },
+        ),
     ),
     ("loader", {"operation": "delete", "table": "dog", "ids": [1]}, lacks("delete")),
     ("deleter", READ_DOG, lacks("read")),
@@ -498,14 +504,14 @@ def test_a_load_without_action_needs_insert_and_update(setup: Users) -> None:
 
 @pytest.mark.parametrize("source", ["csv_data_load", "csv_file_load"])
 def test_a_load_refused_by_an_attribute_permission_ends_as_error(
-    instance: Instance, setup: Users, tmp_path: Path, source: str
+    instance: Instance, setup: Users, data_dir: Path, source: str
 ) -> None:
     csv = "id,owner\n9,Zed\n"
     body: dict[str, Any] = {"operation": source, "table": "dog", "action": "insert"}
     if source == "csv_data_load":
         body["data"] = csv
     else:
-        path = tmp_path / "dogs.csv"
+        path = data_dir / "files" / "dogs.csv"  # the file root of users who are not super
         path.write_text(csv)
         body["file_path"] = str(path)
     answer = setup["limited"].ok(body)
