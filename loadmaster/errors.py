@@ -9,9 +9,12 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     │   ├── RolePermissionsError       a role's permission JSON is invalid
     │   ├── InvalidJSONError           the body is not JSON
     │   ├── MalformedBodyError         the body is JSON but not an object
-    │   └── FetchRefusedError          a server-side fetch would reach a non-public address
+    │   ├── FetchRefusedError          a server-side fetch would reach a non-public address
+    │   └── SqlParseError              SQL text that does not parse
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
+    │   ├── SystemDatabaseWriteError   a write to the system database
+    │   └── TimestampWriteError        SQL write of a timestamp a role lists
     ├── FileOutsideRootsError (403)    a server-side file path outside the file roots
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
@@ -21,6 +24,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── PayloadTooLargeError (413)
     ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
+    │   └── SqlError                   a SQL statement failed validation or evaluation
     ├── ServiceUnavailableError (503)  an actor did not answer in time
     │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
@@ -237,3 +241,32 @@ class ConnectionFailedError(ServiceUnavailableError):
 
 class UploadInterruptedError(InvalidRequestError):
     """Raised in an upload's job when the client went away before the body was complete."""
+
+
+class SqlParseError(InvalidRequestError):
+    """Raised when the text of a ``sql`` operation does not parse (HarperDB's 400 excerpt)."""
+
+    status_code = 400
+
+
+class SqlError(ServerError):
+    """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
+
+    status_code = 500
+
+
+class TimestampWriteError(PermissionDeniedError):
+    """Raised when a role that lists a timestamp attribute writes it through SQL (403)."""
+
+    TEXT = (
+        "Internal timestamp attributes - '__createdtime_' and '__updatedtime__' - cannot be "
+        "inserted to or updated by HDB users."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = self.TEXT
+
+    def body(self) -> dict[str, Any]:
+        """Return the plain error envelope (not the permission object)."""
+        return {"error": self.message}

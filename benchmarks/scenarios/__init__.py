@@ -11,6 +11,7 @@ from benchmarks.scenarios.insert import insert
 from benchmarks.scenarios.jobs import burst, small_job
 from benchmarks.scenarios.loads import csv_file_load, json_file_load, rss
 from benchmarks.scenarios.remote import csv_url_load, export_to_s3, import_from_s3
+from benchmarks.scenarios.sql import sql
 
 Scenario = Callable[[Context], None]
 
@@ -28,6 +29,7 @@ SCENARIOS: dict[str, Scenario] = {
     "csv_url_load": csv_url_load,
     "import_from_s3": import_from_s3,
     "export_to_s3": export_to_s3,
+    "sql": sql,
     "rss": rss,
 }
 

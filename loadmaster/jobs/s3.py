@@ -29,8 +29,7 @@ from loadmaster.jobs.export import (
     check_format,
     encode,
     file_suffix,
-    parse_search,
-    search_records,
+    found_records,
 )
 from loadmaster.jobs.jsonload import load_json_chunks
 from loadmaster.names import Action
@@ -247,8 +246,7 @@ def export_to_s3(
     """
     fmt = check_format(op.format)
     s3 = _export_fields(op.s3)
-    search = parse_search(op.search_operation)
-    found = search_records(job, search)
+    found = found_records(job, op)
     client = s3_client(s3, job.settings)
     bucket, key = str(s3["bucket"]), str(s3["key"]) + file_suffix(fmt, op.compress)
     upload = _Upload(client, bucket, key, _CONTENT_TYPES[op.compress or fmt])

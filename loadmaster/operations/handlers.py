@@ -10,6 +10,7 @@ _MODULES = (
     "audit_operations",
     "configuration",
     "system_information",
+    "sql",
 )
 
 

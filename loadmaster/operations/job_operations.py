@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -22,12 +23,15 @@ from loadmaster.jobs import (
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.jobs.outbound import check_url
+from loadmaster.models import User
 from loadmaster.names import ACTIONS, SYSTEM_DATABASE, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.access import EVERYONE, load_access, load_needs
+from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access, load_needs
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation, tag_of
+from loadmaster.sql import PreparedSql, is_sql_search, prepare_sql
+from loadmaster.storage import Store
 
 #: Request fields never recorded on a job: credentials and bulky payloads.
 _SECRET_FIELDS = ("username", "password")
@@ -268,28 +272,51 @@ operation(s.DeleteRecordsBefore, super_user="deleteFilesBefore")(_delete_before)
 operation(s.DeleteFilesBefore, super_user="deleteFilesBefore")(_delete_before)
 
 
-@operation(s.ExportLocal, super_user="export_local")
+@dataclass(frozen=True, slots=True)
+class _ExportAccess(Access):
+    """Exports are for super users, but with a ``sql`` search operation only the SQL checks
+    apply, made before the job starts (sql spec §15)."""
+
+    name: str
+
+    def check(self, op: Any, user: User, store: Store) -> None:
+        """Let a SQL export through to its own checks; else refuse as super-user-only."""
+        if not is_sql_search(op.search_operation):
+            SuperUser(self.name).check(op, user, store)
+
+
+def _sql_search(op: s.ExportLocal | s.ExportToS3, ctx: Context) -> PreparedSql | None:
+    """Parse and permission-check a ``sql`` search operation before the job (sql spec §15)."""
+    search = op.search_operation
+    if not is_sql_search(search):
+        return None
+    return prepare_sql(search.get("sql"), ctx.store, ctx.user)
+
+
+@operation(s.ExportLocal, access=_ExportAccess("export_local"))
 def export_local(op: s.ExportLocal, ctx: Context) -> Submitted:
-    """Export a search result to a file on the server (checked inside the job)."""
+    """Export a search result to a file on the server (checked inside the job, but SQL)."""
     request = export.ExportRequest(
         format=op.format,
         search_operation=op.search_operation,
         path=op.path,
         filename=op.filename,
         compress=export.check_compress(op.compress),
+        sql=_sql_search(op, ctx),
     )
     export.check_destination(request, ctx.user, ctx.settings)
     return start_job(op, ctx, lambda job: export.export_local(job, request))
 
 
-@operation(s.ExportToS3, super_user="export_to_s3")
+@operation(s.ExportToS3, access=_ExportAccess("export_to_s3"))
 def export_to_s3(op: s.ExportToS3, ctx: Context) -> Submitted:
-    """Export a search result to an S3 object (checked inside the job)."""
+    """Export a search result to an S3 object (checked inside the job, but SQL)."""
     request = export.ExportRequest(
         format=op.format,
         search_operation=op.search_operation,
         s3=op.s3,
         compress=export.check_compress(op.compress),
+        sql=_sql_search(op, ctx),
     )
     return start_job(op, ctx, lambda job: s3_job.export_to_s3(job, request))
 

@@ -364,3 +364,12 @@ class RefreshOperationToken(Operation, tag="refresh_operation_token", frozen=Tru
     """Exchange a refresh token (in the body or as Bearer) for a new operation token."""
 
     refresh_token: Any = None
+
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+
+class Sql(Operation, tag="sql", frozen=True):
+    """Run one SQL statement (SELECT, INSERT, UPDATE or DELETE)."""
+
+    sql: Any = None

@@ -100,9 +100,10 @@ def test_export_local_errors_end_the_job(filled: Instance, tmp_path: Path) -> No
     assert message(format="json", path=str(tmp_path)) == (
         "Cannot read properties of undefined (reading 'operation')"
     )
-    assert "not supported" in message(
-        format="json", path=str(tmp_path), search_operation={"operation": "sql", "sql": "x"}
-    )
+    with pytest.raises(InvalidRequestError, match=r"^Invalid SQL at: x"):
+        message(
+            format="json", path=str(tmp_path), search_operation={"operation": "sql", "sql": "x"}
+        )
     assert message(
         format="json", path=str(tmp_path), search_operation={**ALL, "table": "nope"}
     ) == ("Table 'data.nope' does not exist")
