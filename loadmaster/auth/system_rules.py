@@ -28,7 +28,7 @@ __all__ = [
 WRITABLE_TABLES = frozenset({"hdb_nodes", "hdb_role", "hdb_user"})
 #: Fields of system records never answered (a deliberate deviation: HarperDB returns the
 #: password hash); the SQL engine hides the same ones.
-SECRET_FIELDS = frozenset({"password", "refresh_token", "hash_function"})
+SECRET_FIELDS = frozenset({"password", "refresh_token", "hash_function", "uid"})
 METADATA_REFUSAL = (
     f"Your role does not have permission to view database metadata for '{SYSTEM_DATABASE}'"
 )

@@ -91,10 +91,15 @@ class LoginThrottle:
             return wait
 
     def throttled(self, username: str) -> bool:
-        """Tell whether attempts for a user name are being delayed now."""
+        """Tell whether a user name has failed often lately (its attempts are delayed, and
+        checked after those of other users)."""
         with self._lock:
             entry = self._entries.get(("user", username))
-            return entry is not None and entry.next_allowed > self._clock()
+            return (
+                entry is not None
+                and entry.failures >= self._thresholds["user"]
+                and self._clock() - entry.last_failure <= self._window
+            )
 
     def wait_before_attempt(self, keys: Sequence[tuple[str, str]]) -> None:
         """Block the calling thread for the :meth:`delay` of an attempt on ``keys``."""

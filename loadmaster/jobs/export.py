@@ -66,8 +66,8 @@ def check_format(value: Any) -> str:
 
 def check_compress(value: Any) -> str | None:
     """Check an export's ``compress`` field (loadmaster's addition): absent, or ``gzip``."""
-    if value is None or value in COMPRESSIONS:
-        return value  # type: ignore[no-any-return]
+    if value is None or (isinstance(value, str) and value in COMPRESSIONS):
+        return value
     raise InvalidRequestError(f"'compress' must be one of [{', '.join(COMPRESSIONS)}]")
 
 

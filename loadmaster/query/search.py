@@ -125,7 +125,9 @@ def id_search(
     """Check the fields of a search by primary key; ``field`` names the ids in refusals,
     ``error`` is their kind (HarperDB: a 500), ``required`` whether get_attributes is."""
     attributes = attributes_list(get_attributes, error=error, required=required)
-    return IdSearch(ids=keys_list(ids, field, error=error), attributes=attributes)
+    # HarperDB answers bad hash_values with a 500; ``ids`` is loadmaster's name (400s).
+    keys_error = error if field == "hash_values" else InvalidRequestError
+    return IdSearch(ids=keys_list(ids, field, error=keys_error), attributes=attributes)
 
 
 def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:

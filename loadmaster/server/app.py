@@ -19,7 +19,7 @@ from loadmaster.errors import (
 )
 from loadmaster.operations.table import OPERATIONS
 from loadmaster.server.access_log import AccessLog
-from loadmaster.server.body import read_body
+from loadmaster.server.body import BodyReader
 from loadmaster.server.cors import cors_middleware
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
@@ -61,6 +61,7 @@ def create_app(instance: "Instance") -> Starlette:
     unauthenticated_limit = min(settings.max_unauthenticated_body_bytes, settings.max_body_bytes)
     pipeline = Pipeline(instance)
     credentials = pipeline.credentials
+    bodies = BodyReader(seconds=settings.body_timeout, min_rate=settings.body_min_rate)
 
     async def operations(request: Request) -> Response:
         body_read = False
@@ -73,18 +74,11 @@ def create_app(instance: "Instance") -> Starlette:
             # Who calls is known before the body is read: only they may send a big one.
             header = await credentials.header(request.headers.get("authorization"), client)
             if header.user is not None:
-                raw = await read_body(
-                    request,
-                    settings.max_body_bytes,
-                    seconds=settings.body_timeout,
-                    min_rate=settings.body_min_rate,
-                )
+                raw = await bodies.read(request, settings.max_body_bytes)
             else:
-                raw = await read_body(
+                raw = await bodies.read(
                     request,
                     unauthenticated_limit,
-                    seconds=settings.body_timeout,
-                    min_rate=settings.body_min_rate,
                     too_large=lambda: (
                         header.error
                         or PayloadTooLargeError(

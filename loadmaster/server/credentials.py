@@ -5,7 +5,9 @@ can depend on it. Password checks never hold the event loop or a thread while th
 the throttle's delay is awaited, and at most a few scrypt hashes run at once on worker
 threads (``CLEAN_SLOTS`` for users without recent failures, ``THROTTLED_SLOTS`` for the
 others, so a flood of wrong passwords for one user queues behind its own slot and bounds the
-CPU it burns, while everyone else's logins go ahead).
+CPU it burns, while everyone else's logins go ahead; within each, attempts from addresses
+without recent failures go first). Attempts with the same credentials as one being checked
+wait for its answer instead of hashing again.
 
 The two token operations authenticate differently: ``create_authentication_tokens`` checks
 the credentials in its own body (no header needed), and ``refresh_operation_token`` is
@@ -28,6 +30,7 @@ from loadmaster.operations.schema import (
     Operation,
     RefreshOperationToken,
 )
+from loadmaster.server.slots import PrioritySlots
 
 MUST_LOGIN = "Must login"
 #: Password hashes run at once for users without recent failures, and for the others.
@@ -55,8 +58,10 @@ class Credentials:
 
     def __init__(self, users: UserStore) -> None:
         self._users = users
-        self._clean = asyncio.Semaphore(CLEAN_SLOTS)
-        self._throttled = asyncio.Semaphore(THROTTLED_SLOTS)
+        self._clean = PrioritySlots(CLEAN_SLOTS)
+        self._throttled = PrioritySlots(THROTTLED_SLOTS)
+        # Credentials being checked now -> done when that check is.
+        self._checking: dict[tuple[str, str], asyncio.Future[None]] = {}
 
     def cached(self, authorization: str | None) -> User | None:
         """Return the caller of a Basic header whose credentials are cached, else None.
@@ -111,9 +116,27 @@ class Credentials:
         throttle = users.throttle
         keys = throttle.keys(username, client)
         await throttle.pause(throttle.delay(keys))
-        slots = self._throttled if throttle.throttled(username) else self._clean
-        async with slots:
-            return await run_in_threadpool(users.check, username, password, keys)
+        same = (username, password)
+        first = self._checking.get(same)
+        if first is not None:
+            # The same credentials are being hashed already (a flood repeating one guess):
+            # wait for that answer, then this one is answered from the caches, unhashed.
+            await asyncio.shield(first)
+            user = users.known(username, password)
+            if user is not None:
+                return user
+        done = asyncio.get_running_loop().create_future()
+        self._checking.setdefault(same, done)
+        try:
+            slots = self._throttled if throttle.throttled(username) else self._clean
+            # An address that keeps failing waits behind everyone else.
+            failures = throttle.failures(("addr", client)) if client else 0
+            async with slots.slot(failures):
+                return await run_in_threadpool(users.check, username, password, keys)
+        finally:
+            if self._checking.get(same) is done:
+                del self._checking[same]
+            done.set_result(None)
 
     async def plain(
         self, header: HeaderCaller, body: tuple[str, str] | None, client: str | None

@@ -74,7 +74,7 @@ def run_insert(stmt: n.Insert, store: Store, access: Access) -> dict[str, Any]:
             records.append(record)
     except (SqlError, EvaluationError) as exc:
         raise SqlError(INSERT_PROBLEM) from exc
-    result = table.write(records, "insert")
+    result = table.write(records, "insert", user=access.user.username)
     total = len(result.written) + len(result.skipped)
     return {
         "message": f"inserted {len(result.written)} of {total} records",
@@ -132,7 +132,7 @@ def run_update(stmt: n.Update, store: Store, access: Access) -> dict[str, Any]:
             value = fn((record,))
             change[name] = None if value is UNDEF else value
         updates.append(change)
-    result = table.write(updates, "update") if updates else None
+    result = table.write(updates, "update", user=access.user.username) if updates else None
     written = result.written if result else []
     skipped = result.skipped if result else []
     return {
@@ -149,7 +149,7 @@ def run_delete(stmt: n.Delete, store: Store, access: Access) -> dict[str, Any]:
     access.raise_if_refused()
     pk = table.primary_key
     ids = [record.get(pk) for record in found]
-    deleted = table.delete(ids) if ids else []
+    deleted = table.delete(ids, user=access.user.username) if ids else []
     noun = "record" if len(ids) == 1 else "records"
     return {
         "message": f"{len(deleted)} of {len(ids)} {noun} successfully deleted",

@@ -188,6 +188,7 @@ def test_read_audit_log_errors(instance: Instance, dev: httpx.Client) -> None:
     assert "soon" in answer["error"]
     status, answer = post(dev, **base, schema="dev", table="dog", limit="lots")
     assert (status, answer) == (400, {"error": "'limit' must be a non-negative integer"})
+    assert post(dev, **base, schema="dev", table="dog", search_values=[1e308]) == (200, [])
     # Numbers beyond 64 bits are refused by the one bounded decode of every body (issue 10).
     status, answer = post(dev, **base, schema="dev", table="dog", search_values=[10**400])
     assert status == 400
@@ -343,3 +344,17 @@ def test_the_setting_turns_the_audit_log_off(unaudited: httpx.Client) -> None:
         audit=True,
     )
     assert ok(unaudited, operation="describe_table", schema="dev", table="kept")["audit"] is True
+
+
+def test_sql_writes_are_recorded_as_their_operation(dev: httpx.Client) -> None:
+    ok(dev, operation="sql", sql="INSERT INTO dev.dog (id, name) VALUES (1, 'a'), (2, 'b')")
+    ok(dev, operation="sql", sql="UPDATE dev.dog SET name = 'z' WHERE id = 1")
+    ok(dev, operation="sql", sql="DELETE FROM dev.dog WHERE id = 2")
+    log = audit(dev)
+    assert [(e["operation"], e["user_name"], e["hash_values"]) for e in log] == [
+        ("insert", "HDB_ADMIN", [1, 2]),
+        ("update", "HDB_ADMIN", [1]),
+        ("delete", "HDB_ADMIN", [2]),
+    ]
+    assert log[1]["records"][0]["name"] == "z"
+    assert log[2]["records"] == [None]

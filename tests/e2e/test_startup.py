@@ -90,7 +90,10 @@ def test_a_second_server_or_open_on_a_directory_in_use_stops_and_touches_nothing
         (record,) = httpx.post(
             api, json={"operation": "get_job", "id": job["job_id"]}, headers=AUTH
         ).json()
-        assert record["status"] == "IN_PROGRESS"
+        # Not settled by the second one (its source may have timed out meanwhile, under load).
+        assert record["status"] == "IN_PROGRESS" or not record["message"].startswith(
+            "Job was interrupted"
+        ), record
         first.send_signal(signal.SIGTERM)
         assert first.wait(30) == 0
     finally:
@@ -99,7 +102,7 @@ def test_a_second_server_or_open_on_a_directory_in_use_stops_and_touches_nothing
         first.wait()
         assert first.stderr is not None
         first.stderr.close()
-    # Released when its holder ends: the next open works (and settles the job).
+    # Released when its holder ends: the next open works.
     with loadmaster.open(data, admin_password="pw") as db:
         (record,) = db.operation({"operation": "get_job", "id": job["job_id"]})
     assert record["status"] == "ERROR"
