@@ -28,6 +28,7 @@ from loadmaster.actors.job_record import (
 from loadmaster.actors.messages import (
     AwaitReady,
     DeleteJobRecord,
+    DeleteJobsBefore,
     JobNotified,
     JobOutcome,
     JobProgress,
@@ -40,9 +41,9 @@ from loadmaster.actors.messages import (
     SearchJobs,
 )
 from loadmaster.actors.progress import Pace
+from loadmaster.actors.record_removal import RecordRemoval
 from loadmaster.actors.record_writer import RecordWriter, environmental, reason
 from loadmaster.actors.timers import Timer, call_later
-from loadmaster.jobs.row_errors import delete_job_errors
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store
 
@@ -65,7 +66,6 @@ RETRY_MIN = 0.1
 RETRY_MAX = 5.0
 #: Finished records past retention are deleted this often (and at start), this many at once.
 PURGE_INTERVAL = 3600.0
-PURGE_CHUNK = 10_000
 COUNTERS = frozenset({"processed", "total", "bytes_read", "bytes_total", "error_count", "rejected"})
 
 
@@ -108,9 +108,9 @@ class JobRegistry(pykka.ThreadingActor):
         self._index = JobIndex()
         self._paces: dict[str, Pace] = {}
         self._purge_timer: Timer | None = None
-        self._store = store
         self._table = job_table(store)
         self._writer = RecordWriter(self._table)
+        self._removal = RecordRemoval(store, self._table, self._index, self._writer)
         self._live = live
         self._written_at: dict[str, float] = {}
         self._dirty: dict[str, None] = {}
@@ -171,7 +171,10 @@ class JobRegistry(pykka.ThreadingActor):
         try:
             return self._handle(message)
         except Exception:
-            if isinstance(message, SearchJobs | SearchJobPage | DeleteJobRecord | AwaitReady):
+            if isinstance(
+                message,
+                SearchJobs | SearchJobPage | DeleteJobRecord | DeleteJobsBefore | AwaitReady,
+            ):
                 raise  # an ask: the error travels back to the asker and the actor lives
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
@@ -205,6 +208,9 @@ class JobRegistry(pykka.ThreadingActor):
                 return job_queries.page(self._index, self._table, self._live, message)
             case DeleteJobRecord(job_id=job_id):
                 return self._delete(job_id)
+            case DeleteJobsBefore(before_ms=before_ms, limit=limit):
+                self._flush()
+                return self._removal.before(before_ms, limit, self._live)
             case JobNotified(job_id=job_id, notify=notify):
                 self._notified(job_id, notify)
             case Purge():
@@ -417,10 +423,7 @@ class JobRegistry(pykka.ThreadingActor):
             self._dirty.pop(job_id, None)
             self._finished.discard(job_id)
             self._live.pop(job_id, None)
-        deleted = self._table.delete([job_id])
-        delete_job_errors(self._store, [job_id])  # a job's faulty rows go with its record
-        self._index.remove(job_id)
-        self._writer.forget(job_id)
+        deleted = self._removal.remove([job_id])
         return "deleted" if deleted or record is not None else "missing"
 
     def _purge(self) -> None:
@@ -435,15 +438,9 @@ class JobRegistry(pykka.ThreadingActor):
 
         self._purge_timer = call_later(PURGE_INTERVAL, tell)
         try:
-            old = job_queries.expired(self._table, self._live, self._retention_days, now_ms())
-            for start in range(0, len(old), PURGE_CHUNK):
-                chunk = old[start : start + PURGE_CHUNK]
-                self._table.delete(chunk)
-                delete_job_errors(self._store, chunk)
-                for job_id in chunk:
-                    self._index.remove(job_id)
+            old = self._removal.expired(self._live, self._retention_days)
         except Exception:
             log.exception("could not delete job records past retention")
             return
         if old:
-            log.info("deleted %d job record(s) older than %g days", len(old), self._retention_days)
+            log.info("deleted %d job record(s) older than %g days", old, self._retention_days)

@@ -171,3 +171,12 @@ class SearchJobs(Message, frozen=True):
 
     from_ms: float
     to_ms: float
+
+
+class DeleteJobsBefore(Message, frozen=True):
+    """A delete_records_before job on ``system.hdb_job`` → JobRegistry, by ask. Reply:
+    ``(deleted, deletable)``: how many finished job records created before ``before_ms`` were
+    deleted now (at most ``limit``), and how many there were before this message."""
+
+    before_ms: float
+    limit: int

@@ -18,6 +18,7 @@ from loadmaster.actors.messages import (
     AwaitReady,
     CancelJob,
     DeleteJobRecord,
+    DeleteJobsBefore,
     JobNotified,
     JobOptions,
     JobRun,
@@ -285,3 +286,14 @@ class JobSystem:
             SearchJobPage(wanted=wanted, descending=descending, after=after, limit=limit),
         )
         return page
+
+    def delete_jobs_before(self, before_ms: float, limit: int) -> tuple[int, int]:
+        """Have the registry delete finished job records created before ``before_ms``.
+
+        Returns:
+            How many it deleted (at most ``limit``), and how many there were to delete.
+        """
+        result: tuple[int, int] = self._ask(
+            self._registry, DeleteJobsBefore(before_ms=before_ms, limit=limit)
+        )
+        return result

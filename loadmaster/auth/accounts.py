@@ -87,8 +87,10 @@ def alter_user(
     A new password also gives the user a new identity, so every token issued before (both
     kinds) stops working.
 
+    An unknown user is answered as a skipped update, as HarperDB does.
+
     Raises:
-        NotFoundError: No such user, or no role with that name.
+        NotFoundError: No role with that name.
         ConflictError: The change would leave no active super user.
     """
     changes: dict[str, Any] = {"username": username}
@@ -97,6 +99,14 @@ def alter_user(
         changes["refresh_token"] = None
         changes["uid"] = new_uid()
     with users.changing():
+        if not users.user_table.get([username]):
+            # HarperDB answers an unknown user as a skipped update.
+            return {
+                "message": "updated 0 of 1 records",
+                "txn_time": 0,
+                "update_hashes": [],
+                "skipped_hashes": [username],
+            }
         record = users.user_record(username)
         if role is not None:
             found = users.roles.by_name(role)

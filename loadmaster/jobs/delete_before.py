@@ -1,5 +1,6 @@
 """The delete_records_before job: delete a table's records created before a date."""
 
+from collections.abc import Callable
 from itertools import islice
 
 from loadmaster.errors import InvalidRequestError
@@ -38,5 +39,28 @@ def delete_records_before(job: JobContext, db: str, table: str, date: str) -> st
     iterator = iter(ids)
     while chunk := list(islice(iterator, CHUNK)):
         deleted += len(target.delete(chunk, user=job.user.username))
+        job.progress(processed=deleted)
+    return deleted_message(deleted, total)
+
+
+def delete_jobs_before(
+    job: JobContext, delete_chunk: Callable[[float, int], tuple[int, int]], date: str
+) -> str:
+    """Delete finished job records created before ``date``, a chunk at a time.
+
+    ``delete_chunk(before_ms, limit)`` is the job registry's (it alone writes the job table)
+    and answers ``(deleted, deletable)``; between chunks the registry serves other jobs.
+    """
+    before = parse_js_date(date)
+    if before is None:
+        raise InvalidRequestError("Invalid date, must be in ISO-8601 format (YYYY-MM-DD).")
+    done, total = delete_chunk(before, CHUNK)
+    if total == 0:
+        return "No records found to delete"
+    job.progress(processed=done, total=total)
+    deleted = done
+    while done and deleted < total:
+        done, _ = delete_chunk(before, CHUNK)
+        deleted += done
         job.progress(processed=deleted)
     return deleted_message(deleted, total)

@@ -14,7 +14,7 @@ from loadmaster.auth.authorization import (
     check_structure,
     check_table_access,
 )
-from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError
+from loadmaster.errors import NotFoundError, PermissionDeniedError, SystemDatabaseWriteError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.operations import schema as s
@@ -31,6 +31,7 @@ __all__ = [
     "delete_access",
     "describe_access",
     "load_access",
+    "load_needs",
     "read_access",
     "write_access",
 ]
@@ -110,6 +111,9 @@ class TableAccess(Access):
     #: HarperDB's refusal of the operation on a system table (one always comes: roles never
     #: grant the system database); without it, the permission object naming ``needs``.
     system: Callable[[Any, User, Store], None] | None = None
+    #: Whether a missing table the role lists is refused as HarperDB refuses it to searches
+    #: (403, the not-found text in ``invalid_schema_items``) rather than by the handler.
+    hide_missing: bool = False
 
     def check(self, op: Any, user: User, store: Store) -> None:
         """Refuse unless the role grants what the operation needs on its table."""
@@ -121,6 +125,11 @@ class TableAccess(Access):
             return  # the handler answers 400 "'table' is required" before touching anything
         touched = self.attributes(op) if self.attributes is not None else None
         check_table_access(user, store, op.db, str(op.table), self.needs(op), touched)
+        if self.hide_missing:
+            try:
+                store.table(op.db, str(op.table))
+            except NotFoundError as exc:
+                raise PermissionDeniedError(invalid_schema_items=[exc.message]) from exc
 
 
 def _always(*needs: str) -> Callable[[Any], Sequence[str]]:
@@ -133,6 +142,7 @@ def read_access() -> TableAccess:
         _always("read"),
         lambda op: (_read_attributes(op), ("read",)),
         lambda op, user, store: system_rules.check_read(user, store, op.table),
+        hide_missing=True,
     )
 
 
@@ -142,6 +152,7 @@ def describe_access() -> TableAccess:
         _always("read"),
         lambda op: (_read_attributes(op), ("read",)),
         lambda op, user, store: system_rules.check_describe(user, store, op.table),
+        hide_missing=True,
     )
 
 
@@ -158,7 +169,7 @@ def write_access(action: system_rules.Write) -> TableAccess:
 def load_access() -> TableAccess:
     """Bulk loads (spec §8): an explicit insert or update needs only that; upsert and no
     action need both."""
-    return TableAccess(_load_needs)
+    return TableAccess(load_needs)
 
 
 def delete_access() -> TableAccess:
@@ -169,7 +180,8 @@ def delete_access() -> TableAccess:
     )
 
 
-def _load_needs(op: Any) -> Sequence[str]:
+def load_needs(op: Any) -> Sequence[str]:
+    """Return what a bulk load needs on its table, by its ``action``."""
     if op.action in ("insert", "update"):
         return (op.action,)
     return ("insert", "update")

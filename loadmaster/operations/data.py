@@ -3,12 +3,12 @@
 from typing import Any
 
 from loadmaster.auth import system_rules
-from loadmaster.errors import InvalidRequestError
+from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.jobs.delete_before import deleted_message
 from loadmaster.names import SYSTEM_DATABASE, Action
 from loadmaster.operations import schema as s, system_writes
 from loadmaster.operations.access import delete_access, read_access, write_access
-from loadmaster.operations.checks import table_of
+from loadmaster.operations.checks import check_strings, table_of
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
 from loadmaster.query import (
@@ -23,6 +23,7 @@ from loadmaster.query import (
 from loadmaster.storage import Table, WriteResult
 
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
+MAX_ATTRIBUTE_BYTES = 250
 
 
 def _search_table(op: s.TableOp, ctx: Context) -> Table:
@@ -30,6 +31,29 @@ def _search_table(op: s.TableOp, ctx: Context) -> Table:
         system_rules.check_read(ctx.user, ctx.store, require(op.table, "table"))
         return system_table(ctx.store, op.table)
     return table_of(op, ctx.store)
+
+
+def _check_records(records: list[dict[str, Any]], primary_key: str, action: Action) -> None:
+    """HarperDB's refusals of a write before anything is written (ops-more §9)."""
+    seen: set[str] = set()
+    for record in records:
+        for name in record:
+            if name in seen:
+                continue
+            seen.add(name)
+            if len(name.encode()) > MAX_ATTRIBUTE_BYTES:
+                raise InvalidRequestError(
+                    f"transaction aborted due to attribute name {name} being too long. "
+                    f"Attribute names cannot be longer than {MAX_ATTRIBUTE_BYTES} bytes."
+                )
+        key = record.get(primary_key)
+        if action == "update" and (key is None or key == ""):
+            raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info")
+        if action == "upsert" and key == "null":
+            raise InvalidRequestError(
+                "Invalid hash value: 'null' is not a valid hash attribute value, "
+                "check log for more info"
+            )
 
 
 def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> WriteResult:
@@ -40,6 +64,7 @@ def _write(op: s.Insert | s.Update | s.Upsert, ctx: Context, action: Action) -> 
     else:
         table = table_of(op, ctx.store, status=400)
     records = records_list(op.records)
+    _check_records(records, table.primary_key, action)
     try:
         if system:
             return system_writes.write(ctx, table, records, action)
@@ -106,7 +131,15 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
 
 def _by_id(op: s.SearchById | s.SearchByHash, ctx: Context, field: str) -> list[dict[str, Any]]:
     ids = op.ids if op.ids is not None else op.hash_values
-    search = id_search(ids=ids, get_attributes=op.get_attributes, field=field)
+    if op.database is not None:
+        check_strings([("database", op.database), ("table", op.table)], ServerError)
+    search = id_search(
+        ids=ids,
+        get_attributes=op.get_attributes,
+        field=field,
+        error=ServerError,
+        required=field == "hash_values",
+    )
     return list(results(search, _search_table(op, ctx), ctx.user))
 
 
@@ -132,6 +165,7 @@ def search_by_value(op: s.SearchByValue, ctx: Context) -> list[dict[str, Any]]:
         get_attributes=op.get_attributes,
         offset=op.offset,
         limit=op.limit,
+        reverse=op.reverse if op.reverse is not None else op.desc,
     )
     return list(results(search, table, ctx.user))
 
@@ -147,5 +181,6 @@ def search_by_conditions(op: s.SearchByConditions, ctx: Context) -> list[dict[st
         offset=op.offset,
         limit=op.limit,
         sort=op.sort,
+        reverse=op.reverse if op.reverse is not None else op.desc,
     )
     return list(results(search, table, ctx.user))

@@ -3,11 +3,11 @@
 from typing import Any
 
 from loadmaster.auth import permissions, system_rules
-from loadmaster.errors import InvalidRequestError
+from loadmaster.errors import InvalidRequestError, ServerError
 from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE, DatabaseVisible, describe_access
-from loadmaster.operations.checks import check_name, table_of
+from loadmaster.operations.checks import check_name, check_strings, database_fields, table_of
 from loadmaster.operations.handler_context import Context
 from loadmaster.operations.table import operation
 from loadmaster.query import require, system_table, user_database
@@ -17,12 +17,14 @@ _TYPES = {"Int", "Long", "Float", "BigInt", "String", "Boolean", "Date", "Bytes"
 
 
 def _create_database(op: s.DatabaseOp, ctx: Context) -> dict[str, str]:
+    check_strings(database_fields(op, copied=False))
     db = check_name(op.db, "Database")  # ``system`` exists: "database 'system' already exists"
     ctx.store.create_database(db)
     return {"message": f"database '{db}' successfully created"}
 
 
 def _drop_database(op: s.DatabaseOp, ctx: Context) -> dict[str, str]:
+    check_strings(database_fields(op, copied=False))
     db = user_database(op.db)
     ctx.store.drop_database(db)
     return {"message": f"successfully deleted '{db}'"}
@@ -61,6 +63,9 @@ def _typed_attributes(value: Any, primary_key: str) -> list[AttributeInfo] | Non
 @operation(s.CreateTable, super_user="createTable")
 def create_table(op: s.CreateTable, ctx: Context) -> dict[str, str]:
     """Create a table; the database is created on the fly when missing."""
+    key_field = "primary_key" if op.primary_key is not None else "hash_attribute"
+    key_value = op.primary_key if op.primary_key is not None else op.hash_attribute
+    check_strings([*database_fields(op, copied=True), ("table", op.table), (key_field, key_value)])
     table = check_name(require(op.table, "table"), "Table")
     db = user_database(check_name(op.db, "Database"))
     key = op.primary_key if op.primary_key is not None else op.hash_attribute
@@ -73,6 +78,7 @@ def create_table(op: s.CreateTable, ctx: Context) -> dict[str, str]:
 @operation(s.DropTable, super_user="dropTable")
 def drop_table(op: s.DropTable, ctx: Context) -> dict[str, str]:
     """Drop a table and its records."""
+    check_strings([*database_fields(op, copied=False), ("table", op.table)])
     table = table_of(op, ctx.store)
     ctx.store.drop_table(table.database, table.name)
     return {"message": f"successfully deleted table '{table.database}.{table.name}'"}
@@ -81,6 +87,8 @@ def drop_table(op: s.DropTable, ctx: Context) -> dict[str, str]:
 @operation(s.CreateAttribute, super_user="createAttribute")
 def create_attribute(op: s.CreateAttribute, ctx: Context) -> dict[str, str]:
     """Add an attribute to a table."""
+    if op.attribute is not None and not isinstance(op.attribute, str):
+        raise ServerError("A.name.match is not a function")  # HarperDB's own (a 500)
     name = check_name(require(op.attribute, "attribute"), "Attribute")
     if op.db == SYSTEM_DATABASE:
         system_rules.refuse_insert(op.table)
@@ -92,6 +100,9 @@ def create_attribute(op: s.CreateAttribute, ctx: Context) -> dict[str, str]:
 @operation(s.DropAttribute, super_user="dropAttribute")
 def drop_attribute(op: s.DropAttribute, ctx: Context) -> dict[str, str]:
     """Drop an attribute; HarperDB answers the same whether or not it existed."""
+    check_strings(
+        [*database_fields(op, copied=False), ("table", op.table), ("attribute", op.attribute)]
+    )
     name = check_name(require(op.attribute, "attribute"), "Attribute")
     table = table_of(op, ctx.store)
     if name == table.primary_key:
@@ -109,10 +120,19 @@ def _describe_database(db: str, ctx: Context) -> dict[str, Any]:
 def describe_all(_op: s.DescribeAll, ctx: Context) -> dict[str, Any]:
     """Describe every user database (to other users than super users: what their role shows)."""
     names = permissions.visible_databases(ctx.user, ctx.store.database_names())
-    return {db: _describe_database(db, ctx) for db in names}
+    described = {db: _describe_database(db, ctx) for db in names}
+    if not ctx.user.super_user:
+        # HarperDB shows no attributes of a table whose role entry lists none (ops-more §10).
+        for db, tables in described.items():
+            for name, body in tables.items():
+                grant = permissions.table_grant(ctx.user, db, name)
+                if grant is not None and grant.get("attribute_permissions") == []:
+                    tables[name] = {**body, "attributes": []}
+    return described
 
 
 def _describe_one_database(op: s.DatabaseOp, ctx: Context) -> dict[str, Any]:
+    check_strings(database_fields(op, copied=False))
     if op.db == SYSTEM_DATABASE:
         system_rules.check_describe(ctx.user, ctx.store, None)
     return _describe_database(op.db, ctx)
@@ -125,6 +145,13 @@ operation(s.DescribeSchema, access=DatabaseVisible())(_describe_one_database)
 @operation(s.DescribeTable, access=describe_access())
 def describe_table(op: s.DescribeTable, ctx: Context) -> dict[str, Any]:
     """Describe one table."""
+    # HarperDB names ``database`` but not ``schema`` here.
+    check_strings(
+        [
+            *(database_fields(op, copied=False) if op.database is not None else []),
+            ("table", op.table),
+        ]
+    )
     if op.db == SYSTEM_DATABASE:
         system_rules.check_describe(ctx.user, ctx.store, require(op.table, "table"))
         return system_table(ctx.store, op.table).describe()

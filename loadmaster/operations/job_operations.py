@@ -9,7 +9,9 @@ import msgspec
 
 from loadmaster.actors import get_job_view
 from loadmaster.actors.encodable import encodable
-from loadmaster.errors import InvalidRequestError, ServerError
+from loadmaster.actors.job_record import JOB_TABLE
+from loadmaster.auth import system_rules
+from loadmaster.errors import InvalidRequestError, ServerError, SystemDatabaseWriteError
 from loadmaster.formats import check_encoding, parse_moment_iso
 from loadmaster.jobs import (
     csv_load,
@@ -25,9 +27,9 @@ from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, load_optio
 from loadmaster.jobs.outbound import check_url
 from loadmaster.jobs.row_errors import with_errors
 from loadmaster.models import FINISHED, User
-from loadmaster.names import ACTIONS, Action, blank, name_problems
+from loadmaster.names import ACTIONS, SYSTEM_DATABASE, Action, blank, name_problems
 from loadmaster.operations import schema as s
-from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access
+from loadmaster.operations.access import EVERYONE, Access, SuperUser, load_access, load_needs
 from loadmaster.operations.checks import table_of
 from loadmaster.operations.deferred import Submitted
 from loadmaster.operations.handler_context import Context
@@ -103,6 +105,14 @@ def _raise(problems: list[str], separator: str) -> None:
         raise InvalidRequestError(separator.join(problems))
 
 
+def _load_target(op: s.TableOp, ctx: Context) -> None:
+    """Check that a load's table exists; no load may write a system table (not even a
+    super user's: only the NoSQL write operations may, ops-more §6.3)."""
+    if op.db == SYSTEM_DATABASE:
+        system_rules.refuse_load(op.table, list(load_needs(op)))
+    table_of(op, ctx.store, status=400)
+
+
 def _action(op: Any) -> Action:
     action: Action = op.action if op.action is not None else "insert"
     return action
@@ -132,7 +142,7 @@ def csv_data_load(op: s.CsvDataLoad, ctx: Context) -> Submitted:
         problems.append("Data must be a string")
     _validate_options(op, problems)
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     data, db, table, action, options = op.data, op.db, str(op.table), _action(op), _options(op)
     return start_job(
         op,
@@ -155,7 +165,7 @@ def _file_load(
         problems.append("File path must be a string")
     _validate_options(op, problems)
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
     path = op.file_path
     # Before the file is looked at, so that files outside cannot be probed for existence.
@@ -190,7 +200,7 @@ def _url_load(op: s.CsvUrlLoad | s.JsonUrlLoad, ctx: Context, url: Any, fmt: str
     problems = url_job.validate_url_load(op.table, url, _action(op), op.passthrough_headers, field)
     _validate_options(op, problems)
     _raise(problems, ". ")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
     check_url(str(url), ctx.user, ctx.settings)
     address, headers = str(url), op.passthrough_headers
@@ -233,7 +243,7 @@ def import_from_s3(op: s.ImportFromS3, ctx: Context) -> Submitted:
     problems += s3_job.validate_s3(op.s3)
     _validate_options(op, problems)
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     encoding = check_encoding(op.encoding)
     request, db, table, action = dict(op.s3), op.db, str(op.table), _action(op)
     if isinstance(request.get("endpoint_url"), str):
@@ -265,7 +275,7 @@ def json_data_load(op: s.JsonDataLoad, ctx: Context) -> Submitted:
     elif not isinstance(data, str) and not _records(data):
         problems.append("Data must be a string or an array of objects")
     _raise(problems, ",")
-    table_of(op, ctx.store, status=400)
+    _load_target(op, ctx)
     db, table, action = op.db, str(op.table), _action(op)
     return start_job(
         op, ctx, lambda job: jsonload.load_json_data(job, data, db=db, table=table, action=action)
@@ -286,6 +296,13 @@ def _validate_date(op: s.DeleteRecordsBefore | s.DeleteFilesBefore) -> None:
 def _delete_before(op: s.DeleteRecordsBefore | s.DeleteFilesBefore, ctx: Context) -> Any:
     _validate_date(op)
     db, table, date = op.db, str(op.table), str(op.date)
+    if db == SYSTEM_DATABASE:
+        # A super user's cleanup of old job records, done by the registry that writes them;
+        # every other system table is HarperDB's refusal.
+        if table != JOB_TABLE:
+            raise SystemDatabaseWriteError
+        chunk = ctx.jobs.delete_jobs_before
+        return start_job(op, ctx, lambda job: delete_before.delete_jobs_before(job, chunk, date))
     return start_job(op, ctx, lambda job: delete_before.delete_records_before(job, db, table, date))
 
 

@@ -154,6 +154,8 @@ class SearchByValue(TableOp, tag="search_by_value", frozen=True):
     get_attributes: Any = None
     limit: Any = None
     offset: Any = None
+    reverse: Any = None
+    desc: Any = None
 
 
 class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
@@ -165,6 +167,8 @@ class SearchByConditions(TableOp, tag="search_by_conditions", frozen=True):
     limit: Any = None
     offset: Any = None
     sort: Any = None
+    reverse: Any = None
+    desc: Any = None
 
 
 # --- jobs ------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def write(
         return _apply(records, action, _user_writer(ctx), _USER_FIELDS, "username", table)
     if table.name == "hdb_role":
         return _apply(records, action, _role_writer(ctx), _ROLE_FIELDS, "id", table)
-    return table.write(records, action)
+    return table.write(records, action, user=ctx.user.username)
 
 
 def delete(ctx: Context, table: Table, ids: list[Any]) -> None:

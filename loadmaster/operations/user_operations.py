@@ -10,7 +10,12 @@ from typing import Any
 from loadmaster.auth import accounts
 from loadmaster.auth.tokens import INVALID_TOKEN
 from loadmaster.auth.users import INVALID_CREDENTIALS
-from loadmaster.errors import AuthenticationError, InvalidRequestError, RequestSchemaError
+from loadmaster.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    RequestSchemaError,
+    ServerError,
+)
 from loadmaster.operations import schema as s
 from loadmaster.operations.access import EVERYONE
 from loadmaster.operations.handler_context import Context
@@ -96,16 +101,15 @@ def alter_user(op: s.AlterUser, ctx: Context) -> dict[str, Any]:
     """Change a user's password, role or active flag."""
     if _blank(op.username) or not isinstance(op.username, str):
         raise InvalidRequestError("username is required")
+    # HarperDB answers these two with a 500 (ops-more §9).
     if op.password in (None, "") and op.role in (None, "") and op.active is None:
-        raise InvalidRequestError(
-            "nothing to update, must supply active, role or password to update"
-        )
+        raise ServerError("nothing to update, must supply active, role or password to update")
     if op.password is not None and (not isinstance(op.password, str) or not op.password.strip()):
         raise InvalidRequestError("password cannot be an empty string")
     if op.active is not None and not isinstance(op.active, bool):
         raise InvalidRequestError("active must be true or false")
     if op.role == "":
-        raise InvalidRequestError("If role is specified, it cannot be empty.")
+        raise ServerError("If role is specified, it cannot be empty.")
     role = None if op.role is None else str(op.role)
     return accounts.alter_user(
         ctx.users, op.username, password=op.password, role=role, active=op.active

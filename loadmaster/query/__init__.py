@@ -9,7 +9,7 @@ records, :func:`results` for records shaped to ``get_attributes``).
 from loadmaster.query.fields import (
     attributes_list,
     find_table,
-    non_negative_int,
+    paging_number,
     records_list,
     require,
     system_table,
@@ -40,7 +40,7 @@ __all__ = [
     "find_table",
     "id_search",
     "matches",
-    "non_negative_int",
+    "paging_number",
     "parse_conditions",
     "projector",
     "records_list",

@@ -5,6 +5,7 @@ from typing import Any
 from loadmaster.errors import (
     DatabaseNotFoundError,
     InvalidRequestError,
+    ServerError,
     SystemDatabaseWriteError,
     TableNotFoundError,
 )
@@ -82,19 +83,59 @@ def records_list(value: Any) -> list[dict[str, Any]]:
     return value
 
 
-def attributes_list(value: Any) -> list[str]:
-    """Check ``get_attributes``: absent means every attribute (``*``)."""
+Refusal = type[InvalidRequestError] | type[ServerError]
+
+
+def _names(value: Any) -> bool:
+    # Names may be sent as numbers: they then match no attribute (HarperDB's "unknown
+    # attribute '4289'"), but they are not malformed.
+    return all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value)
+
+
+def attributes_list(
+    value: Any, *, error: Refusal = InvalidRequestError, required: bool = False
+) -> list[str]:
+    """Check ``get_attributes``: absent means every attribute (``*``) unless ``required``;
+    refusals are ``error`` (HarperDB answers 500 in the searches by id and value)."""
     if value is None:
+        if required:
+            raise error("'get_attributes' is required")
         return ["*"]
-    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        raise InvalidRequestError("'get_attributes' must be an array of strings")
+    if not isinstance(value, list):
+        raise error("'get_attributes' must be an array")
+    if required and not value:
+        raise error("'get_attributes' must contain at least 1 item")
+    if not _names(value):
+        raise error("'get_attributes' must be strings or numbers")
     return value
 
 
-def non_negative_int(value: Any, field: str) -> int | None:
-    """Check an optional ``limit`` / ``offset``."""
+def keys_list(value: Any, field: str, *, error: Refusal = InvalidRequestError) -> list[Any]:
+    """Check the primary keys of a search by id (``ids`` / ``hash_values``)."""
+    if value is None:
+        raise error(f"'{field}' is required")
+    if not isinstance(value, list):
+        raise error(f"'{field}' must be an array")
+    if not _names(value):
+        raise error(f"'{field}' must be strings or numbers")
+    return value
+
+
+def paging_number(value: Any, field: str, least: int, error: Refusal) -> int | None:
+    """Check an optional ``limit`` (``least`` 1) or ``offset`` (0) as HarperDB does: numeric
+    strings are numbers; a violation is ``error`` (a 500 in search_by_value, else a 400)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError(f"'{field}' must be a non-negative integer")
-    return value
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise error(f"'{field}' must be a number")
+    if number < least:
+        raise error(f"'{field}' must be greater than or equal to {least}")
+    return number

@@ -12,10 +12,10 @@ import msgspec
 
 from loadmaster.auth.permissions import readable_attributes
 from loadmaster.auth.system_rules import SECRET_FIELDS
-from loadmaster.errors import InvalidRequestError
+from loadmaster.errors import InvalidRequestError, NotFoundError, ServerError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
-from loadmaster.query.fields import attributes_list, non_negative_int, require
+from loadmaster.query.fields import Refusal, attributes_list, keys_list, paging_number, require
 from loadmaster.storage import Condition, ConditionGroup, Table
 from loadmaster.storage.conditions import CONDITION_TYPES
 
@@ -30,6 +30,7 @@ class ValueSearch(msgspec.Struct, frozen=True, kw_only=True):
     attributes: list[str]
     offset: int | None = None
     limit: int | None = None
+    reverse: bool = False
 
 
 class ConditionSearch(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,6 +42,7 @@ class ConditionSearch(msgspec.Struct, frozen=True, kw_only=True):
     offset: int = 0
     limit: int | None = None
     sort: list[tuple[str, bool]] | None = None
+    reverse: bool = False
 
 
 class IdSearch(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,14 +56,21 @@ Search = ValueSearch | ConditionSearch | IdSearch
 
 
 def value_search(
-    *, search_attribute: Any, search_value: Any, get_attributes: Any, offset: Any, limit: Any
+    *,
+    search_attribute: Any,
+    search_value: Any,
+    get_attributes: Any,
+    offset: Any,
+    limit: Any,
+    reverse: Any = None,
 ) -> ValueSearch:
-    """Check the fields of a search_by_value.
+    """Check the fields of a search_by_value (HarperDB answers bad paging with a 500).
 
     Raises:
         InvalidRequestError: A field is missing or of the wrong type (HarperDB's wording).
+        ServerError: ``limit`` below 1 or ``offset`` below 0.
     """
-    attributes = attributes_list(get_attributes)
+    attributes = attributes_list(get_attributes, error=ServerError)
     attribute = require(search_attribute, "search_attribute")
     if search_value is None:
         raise InvalidRequestError("'search_value' is required")
@@ -69,13 +78,21 @@ def value_search(
         attribute=str(attribute),
         value=search_value,
         attributes=attributes,
-        offset=non_negative_int(offset, "offset"),
-        limit=non_negative_int(limit, "limit"),
+        offset=paging_number(offset, "offset", 0, ServerError),
+        limit=paging_number(limit, "limit", 1, ServerError),
+        reverse=reverse is True,
     )
 
 
 def condition_search(
-    *, conditions: Any, operator: Any, get_attributes: Any, offset: Any, limit: Any, sort: Any
+    *,
+    conditions: Any,
+    operator: Any,
+    get_attributes: Any,
+    offset: Any,
+    limit: Any,
+    sort: Any,
+    reverse: Any = None,
 ) -> ConditionSearch:
     """Check the fields of a search_by_conditions.
 
@@ -84,23 +101,33 @@ def condition_search(
     """
     attributes = attributes_list(get_attributes)
     parsed = parse_conditions(require(conditions, "conditions"))
+    if not parsed:
+        raise InvalidRequestError("'conditions' must contain at least 1 items")
     return ConditionSearch(
         conditions=parsed,
         operator=_operator(operator),
         attributes=attributes,
-        limit=non_negative_int(limit, "limit"),
-        offset=non_negative_int(offset, "offset") or 0,
+        limit=paging_number(limit, "limit", 1, InvalidRequestError),
+        offset=paging_number(offset, "offset", 0, InvalidRequestError) or 0,
         sort=_sort(sort),
+        reverse=reverse is True,
     )
 
 
-def id_search(*, ids: Any, get_attributes: Any, field: str) -> IdSearch:
-    """Check the fields of a search by primary key; ``field`` names the ids in refusals."""
-    if ids is None:
-        raise InvalidRequestError(f"'{field}' is required")
-    if not isinstance(ids, list):
-        raise InvalidRequestError(f"'{field}' must be an array")
-    return IdSearch(ids=ids, attributes=attributes_list(get_attributes))
+def id_search(
+    *,
+    ids: Any,
+    get_attributes: Any,
+    field: str,
+    error: Refusal = InvalidRequestError,
+    required: bool = False,
+) -> IdSearch:
+    """Check the fields of a search by primary key; ``field`` names the ids in refusals,
+    ``error`` is their kind (HarperDB: a 500), ``required`` whether get_attributes is."""
+    attributes = attributes_list(get_attributes, error=error, required=required)
+    # HarperDB answers bad hash_values with a 500; ``ids`` is loadmaster's name (400s).
+    keys_error = error if field == "hash_values" else InvalidRequestError
+    return IdSearch(ids=keys_list(ids, field, error=keys_error), attributes=attributes)
 
 
 def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
@@ -122,9 +149,7 @@ def parse_conditions(value: Any) -> list[Condition | ConditionGroup]:
             raise InvalidRequestError("'search_attribute' is required")
         kind = item.get("search_type")
         if kind not in CONDITION_TYPES:
-            raise InvalidRequestError(
-                f"'search_type' must be one of [{', '.join(sorted(CONDITION_TYPES))}]"
-            )
+            raise InvalidRequestError(f'Unknown query comparator "{kind}"')
         if "search_value" not in item:
             raise InvalidRequestError("'search_value' is required")
         search_value = item["search_value"]
@@ -157,19 +182,36 @@ def _page(records: Iterator[dict[str, Any]], offset: int | None, limit: int | No
     return islice(records, start, None if limit is None else start + limit)
 
 
+def _check_attributes(search: ConditionSearch, table: Table) -> None:
+    known = set(table.attribute_names())
+    pending: list[Condition | ConditionGroup] = list(search.conditions)
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, ConditionGroup):
+            pending[:0] = node.conditions
+        elif node.attribute not in known:
+            raise InvalidRequestError(f"unknown attribute '{node.attribute}'")
+    for attribute, _ in search.sort or ():
+        if attribute not in known:
+            raise NotFoundError(f"{attribute} is not a defined attribute")
+
+
 def matches(search: Search, table: Table) -> Iterator[dict[str, Any]]:
-    """Run a search and return the whole matching records, streamed (unless sorted)."""
+    """Run a search and return the whole matching records, streamed (unless sorted), in
+    HarperDB's order (ops-more §8)."""
     if isinstance(search, ValueSearch):
-        found = table.search_value(search.attribute, search.value)
+        found = table.search_value(search.attribute, search.value, reverse=search.reverse)
         paged: Iterator[dict[str, Any]] = _page(found, search.offset, search.limit)
         return paged
     if isinstance(search, ConditionSearch):
+        _check_attributes(search, table)
         return table.search(
             search.conditions,
             search.operator,
             limit=search.limit,
             offset=search.offset,
             sort=search.sort,
+            reverse=search.reverse,
         )
     return iter(table.get(search.ids))
 

@@ -3,8 +3,8 @@
 Comparison rules: numbers (int and float) compare numerically, strings as strings (code point
 order), booleans as booleans; values of different kinds never match ``equals`` or a range. NaN
 equals NaN (as HarperDB's index does) and never falls in a range. A record that lacks the
-attribute matches nothing but ``not_equal``. ``starts_with``, ``contains`` and ``ends_with``
-match string values only.
+attribute matches nothing but ``not_equal`` and ``equals`` null. ``starts_with``,
+``contains`` and ``ends_with`` match string values only.
 """
 
 from collections.abc import Callable, Mapping
@@ -151,6 +151,9 @@ def compile_leaf(condition: Condition, prefix: bytes | None) -> Leaf:
     if kind_name not in CONDITION_TYPES:
         raise InvalidRequestError(f"Invalid search_type '{kind_name}'")
     never: Predicate = lambda _: False  # noqa: E731
+    if kind_name == "equals" and value is None:
+        # Null is not in the index, and HarperDB counts a missing attribute as null.
+        return Leaf(attribute, lambda r: r.get(attribute) is None, None, 9)
     if kind_name in ("equals", "not_equal"):
         equals = _equals_predicate(attribute, value)
         if kind_name == "not_equal":

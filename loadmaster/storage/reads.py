@@ -37,6 +37,12 @@ def _seek_after(cursor: "lmdb.Cursor[bytes]", key: bytes) -> bool:
     return cursor.key() != key or cursor.next()
 
 
+def _seek_before(cursor: "lmdb.Cursor[bytes]", key: bytes) -> bool:
+    if not cursor.set_range(key):
+        return cursor.last()
+    return cursor.prev()
+
+
 def scan_primary(
     catalog: Catalog,
     database: str,
@@ -45,19 +51,25 @@ def scan_primary(
     start: bytes = b"",
     stop: bytes | None = None,
     chunk: int = CHUNK,
+    reverse: bool = False,
 ) -> Iterator[list[tuple[bytes, bytes]]]:
-    """Yield ``(primary key, record bytes)`` chunks in key order, ``start <= key < stop``."""
+    """Yield ``(primary key, record bytes)`` chunks in key order, ``start <= key < stop``
+    (with ``reverse``: every record, last key first)."""
     after: bytes | None = None
     while True:
         state = table_state(catalog, database, table)
         with catalog.env.read() as txn:
             cursor = txn.cursor(state.primary)
-            if after is None:
-                found = cursor.set_range(start) if start else cursor.first()
+            if reverse:
+                found = cursor.last() if after is None else _seek_before(cursor, after)
+                items = list(islice(cursor.iterprev(), chunk)) if found else []
             else:
-                found = _seek_after(cursor, after)
-            items = list(islice(cursor.iternext(), chunk)) if found else []
-        if stop is not None and items and items[-1][0] >= stop:
+                if after is None:
+                    found = cursor.set_range(start) if start else cursor.first()
+                else:
+                    found = _seek_after(cursor, after)
+                items = list(islice(cursor.iternext(), chunk)) if found else []
+        if not reverse and stop is not None and items and items[-1][0] >= stop:
             items = [item for item in items if item[0] < stop]
             if items:
                 yield items

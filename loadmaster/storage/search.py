@@ -1,11 +1,12 @@
 """Planning and running searches over one table.
 
 A plan is a tree of compiled conditions. Each node has a record predicate (the final word on a
-match) and may produce *candidates*: the sorted primary keys of every record that can match,
-read from the index (or from the primary db for conditions on the primary key). ``and`` drives
-from its most selective indexed conditions, trying them in rank order with the best count so
-far as a cap, so a poor condition costs no more than the best one; ``or`` is the union of its
-children's candidates. When no candidates can be had, the table is scanned.
+match) and may produce *candidates*: the primary keys of every record that can match,
+read from the index (or from the primary db for conditions on the primary key), in index
+order. ``and`` drives from its cheapest condition by HarperDB's estimates (whose index order
+is then the order of the results), trying the others with the best count so far as a cap, so a
+poor condition costs no more than the best one; ``or`` is the union of its children's
+candidates in condition order. When no candidates can be had, the table is scanned.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,19 @@ __all__ = ["check_paging", "plan_search", "run_search", "sort_key", "wildcard_co
 Counter = Callable[[int], None]
 
 
+_NEVER = float("inf")
+#: HarperDB's estimates of how many records a condition matches, as shares of the table (plus
+#: one); ``equals`` counts its index entries, and the rest are never cheaper than a full scan.
+_SHARE = {
+    "starts_with": 0.05,
+    "between": 0.1,
+    "greater_than": 0.3,
+    "greater_than_equal": 0.3,
+    "less_than": 0.3,
+    "less_than_equal": 0.3,
+}
+
+
 class _Node:
     predicate: Predicate
     indexed: bool
@@ -36,14 +50,14 @@ class _Node:
     ) -> list[bytes] | None:
         raise NotImplementedError
 
-    @property
-    def rank(self) -> int:
-        return 5
+    def estimate(self, txn: "lmdb.Transaction[bytes]", state: TableState, total: int) -> float:
+        raise NotImplementedError
 
 
 class _LeafNode(_Node):
     def __init__(self, condition: Condition, state: TableState) -> None:
         attribute = condition.attribute
+        self.type = condition.type
         self.primary = attribute == state.meta.primary_key
         attr = state.attrs.get(attribute)
         prefix: bytes | None = None
@@ -52,15 +66,32 @@ class _LeafNode(_Node):
         elif attr is not None and attr.indexed:
             prefix = state.prefixes[attribute]
         self.leaf = compile_leaf(condition, prefix)
-        if attr is None and not self.primary and condition.type != "not_equal":
+        self.never = False
+        if (
+            attr is None
+            and not self.primary
+            and condition.type != "not_equal"
+            and not _is_null_equals(condition)
+        ):
             # No record has ever had this attribute: nothing can match.
             self.leaf.run = IndexRange(b"", b"")
+            self.never = True
         self.predicate = self.leaf.predicate
         self.indexed = self.leaf.run is not None
 
-    @property
-    def rank(self) -> int:
-        return self.leaf.rank
+    def estimate(self, txn: "lmdb.Transaction[bytes]", state: TableState, total: int) -> float:
+        run = self.leaf.run
+        if run is None:
+            return _NEVER
+        if self.never or run.stop == run.start:
+            return 0
+        if run.exact:
+            if self.primary:
+                return 1
+            cursor = txn.cursor(state.index)
+            return cursor.count() if cursor.set_key(run.start) else 0
+        share = _SHARE.get(self.type)
+        return _NEVER if share is None else share * total + 1
 
     def candidates(
         self, txn: "lmdb.Transaction[bytes]", state: TableState, cap: int | None
@@ -70,10 +101,12 @@ class _LeafNode(_Node):
             return None
         if self.primary:
             return walk_range(txn, state.primary, run, dup_values=False, cap=cap)
-        found = walk_range(txn, state.index, run, dup_values=True, cap=cap)
-        if found is not None and not run.exact:
-            found.sort()
-        return found
+        # In index order: by value, then by primary key (HarperDB's order of results).
+        return walk_range(txn, state.index, run, dup_values=True, cap=cap)
+
+
+def _is_null_equals(condition: Condition) -> bool:
+    return condition.type == "equals" and condition.value is None
 
 
 class _GroupNode(_Node):
@@ -94,12 +127,11 @@ class _GroupNode(_Node):
         else:
             self.indexed = bool(children) and all(c.indexed for c in children)
 
-    @property
-    def rank(self) -> int:
-        ranks = [c.rank for c in self.children if c.indexed]
-        if not ranks:
-            return 9
-        return min(ranks) if self.operator == "and" else max(ranks) + 1
+    def estimate(self, txn: "lmdb.Transaction[bytes]", state: TableState, total: int) -> float:
+        if not self.indexed:
+            return _NEVER
+        estimates = [c.estimate(txn, state, total) for c in self.children if c.indexed]
+        return min(estimates) if self.operator == "and" else sum(estimates)
 
     def candidates(
         self, txn: "lmdb.Transaction[bytes]", state: TableState, cap: int | None
@@ -107,17 +139,27 @@ class _GroupNode(_Node):
         if not self.indexed:
             return None
         if self.operator == "or":
-            union: set[bytes] = set()
+            # The union in condition order, each record once (as HarperDB answers an or).
+            seen: set[bytes] = set()
+            union: list[bytes] = []
             for child in self.children:
                 found = child.candidates(txn, state, cap)
                 if found is None:
                     return None
-                union.update(found)
+                for key in found:
+                    if key not in seen:
+                        seen.add(key)
+                        union.append(key)
                 if cap is not None and len(union) > cap:
                     return None
-            return sorted(union)
+            return union
+        # The cheapest condition drives (its index order is the order of the results); the
+        # others only filter, each walked up to the size of what is left.
+        total = txn.stat(state.primary)["entries"]
+        indexed = [c for c in self.children if c.indexed]
+        estimates = {id(c): c.estimate(txn, state, total) for c in indexed}
         best: list[bytes] | None = None
-        for child in sorted((c for c in self.children if c.indexed), key=lambda c: c.rank):
+        for child in sorted(indexed, key=lambda c: estimates[id(c)]):
             limit = cap if best is None else len(best)
             found = child.candidates(txn, state, limit)
             if found is None:
@@ -161,28 +203,74 @@ def sort_key(value: Any) -> bytes:
         return b"\xff"
 
 
+def _index_order(
+    txn: "lmdb.Transaction[bytes]", state: TableState, attribute: str, descending: bool
+) -> list[bytes]:
+    """Return the primary keys of the records that have ``attribute``, in its index order."""
+    prefix = state.prefixes[attribute]
+    number = int.from_bytes(prefix, "big")
+    stop = None if number == 0xFFFF else (number + 1).to_bytes(2, "big")
+    keys = walk_range(txn, state.index, IndexRange(prefix, stop), dup_values=True, cap=None)
+    assert keys is not None  # noqa: S101 - no cap, so never refused
+    return keys[::-1] if descending else keys
+
+
+def _plan_keys(
+    catalog: Catalog,
+    state: TableState,
+    plan: _Node,
+    sort: Sequence[tuple[str, bool]] | None,
+) -> tuple[list[bytes] | None, str | None]:
+    """Return the keys to read (None: scan) and the attribute whose index ordered them, if a
+    sort attribute's index drives the search (HarperDB: when it is cheaper than every
+    condition, estimated at half the table)."""
+    with catalog.env.read() as txn:
+        total = txn.stat(state.primary)["entries"]
+        estimate = plan.estimate(txn, state, total) if plan.indexed else _NEVER
+        if sort:
+            attribute, descending = sort[0]
+            attr = state.attrs.get(attribute)
+            if (
+                attr is not None
+                and attr.indexed
+                and attribute != state.meta.primary_key
+                and (total + 1) / 2 < estimate
+            ):
+                return _index_order(txn, state, attribute, descending), attribute
+        return (plan.candidates(txn, state, None) if plan.indexed else None), None
+
+
 def _matches(
     catalog: Catalog,
     database: str,
     table: str,
     plan: _Node,
     counter: Counter,
-) -> Iterator[dict[str, Any]]:
+    *,
+    sort: Sequence[tuple[str, bool]] | None = None,
+    reverse: bool = False,
+) -> tuple[Iterator[dict[str, Any]], bool]:
     state = table_state(catalog, database, table)
-    candidates: list[bytes] | None = None
-    if plan.indexed:
-        with catalog.env.read() as txn:
-            candidates = plan.candidates(txn, state, None)
-    source = (
-        scan_primary(catalog, database, table)
-        if candidates is None
-        else get_many(catalog, database, table, candidates)
-    )
+    candidates, sorted_by = _plan_keys(catalog, state, plan, sort)
+    if candidates is None:
+        source = scan_primary(catalog, database, table, reverse=reverse)
+    else:
+        if reverse and sorted_by is None:
+            candidates = candidates[::-1]
+        source = get_many(catalog, database, table, candidates)
     predicate = plan.predicate
-    for chunk in source:
-        records = decode_records([value for _, value in chunk])
-        counter(len(records))
-        yield from filter(predicate, records)
+    if sorted_by is not None:
+        # A record without the sort attribute is not in its index: HarperDB leaves it out.
+        inner = predicate
+        predicate = lambda r: r.get(sorted_by) is not None and inner(r)  # noqa: E731
+
+    def records() -> Iterator[dict[str, Any]]:
+        for chunk in source:
+            decoded = decode_records([value for _, value in chunk])
+            counter(len(decoded))
+            yield from filter(predicate, decoded)
+
+    return records(), sorted_by is not None
 
 
 def run_search(
@@ -195,17 +283,25 @@ def run_search(
     offset: int,
     sort: Sequence[tuple[str, bool]] | None,
     counter: Counter,
+    reverse: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Yield matching records in primary-key order, or in ``sort`` order when given."""
-    matches = _matches(catalog, database, table, plan, counter)
-    if sort:
+    """Yield matching records in HarperDB's order, then ``offset`` and ``limit``.
+
+    The order is the driving index's: the primary key's for a scan, else the cheapest
+    condition's (by value, then primary key), backwards with ``reverse``. ``sort`` orders by
+    its attributes instead: through the first one's index when that is the cheapest way
+    (records without it are then left out, as HarperDB does), else by sorting the matches.
+    """
+    matches, index_sorted = _matches(
+        catalog, database, table, plan, counter, sort=sort, reverse=reverse and not sort
+    )
+    end = None if limit is None else offset + limit
+    if sort and (not index_sorted or len(sort) > 1):
         records = list(matches)
         for attribute, descending in reversed(sort):
             records.sort(key=lambda r: sort_key(r.get(attribute, MISSING)), reverse=descending)
-        end = None if limit is None else offset + limit
         yield from records[offset:end]
         return
-    end = None if limit is None else offset + limit
     yield from islice(matches, offset, end)
 
 

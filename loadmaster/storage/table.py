@@ -297,9 +297,9 @@ class Table:
 
         return project
 
-    def scan(self) -> Iterator[dict[str, Any]]:
-        """Yield every record in primary-key order, streamed in chunks."""
-        for chunk in scan_primary(self._catalog, self.database, self.name):
+    def scan(self, *, reverse: bool = False) -> Iterator[dict[str, Any]]:
+        """Yield every record in primary-key order (or backwards), streamed in chunks."""
+        for chunk in scan_primary(self._catalog, self.database, self.name, reverse=reverse):
             records = decode_records([v for _, v in chunk])
             self._count(len(records))
             yield from records
@@ -312,12 +312,11 @@ class Table:
         limit: int | None = None,
         offset: int = 0,
         sort: Sequence[tuple[str, bool]] | None = None,
+        reverse: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Yield the records matching ``conditions`` (see :mod:`loadmaster.storage.conditions`).
-
-        Records come in primary-key order, streamed, unless ``sort`` (``[(attribute,
-        descending), ...]``) is given, which materialises the matches. The plan is checked at
-        once, so malformed conditions raise here rather than on iteration.
+        """Yield the records matching ``conditions``, streamed in HarperDB's order (see
+        :func:`run_search`: ``reverse``, ``sort`` as ``[(attribute, descending), ...]``); the
+        plan is checked at once, so malformed conditions raise here, not on iteration.
 
         Raises:
             InvalidRequestError: an unknown condition type, a malformed ``between`` value, a
@@ -334,18 +333,18 @@ class Table:
             offset=offset,
             sort=sort,
             counter=self._count,
+            reverse=reverse,
         )
 
-    def search_value(self, attribute: str, value: Any) -> Iterator[dict[str, Any]]:
-        """Yield records as HarperDB's ``search_by_value`` does.
-
-        ``"*"`` matches every record, ``"abc*"`` starts with, ``"*abc"`` ends with, ``"*abc*"``
-        contains; any other value (strings without those wildcards, numbers, ...) is equality.
-        """
+    def search_value(
+        self, attribute: str, value: Any, *, reverse: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Yield records as ``search_by_value`` does: ``"*"`` every record (by primary key),
+        ``"abc*"`` starts with, ``"*abc"`` ends with, ``"*abc*"`` contains, else equality."""
         condition = wildcard_condition(attribute, value)
         if condition is None:
-            return self.scan()
-        return self.search([condition])
+            return self.scan(reverse=reverse)
+        return self.search([condition], reverse=reverse)
 
     def ids_before(self, attribute: str, value: Any) -> Iterator[Any]:
         """Yield the primary keys of records whose ``attribute`` is below ``value``.
