@@ -29,6 +29,12 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── ServiceUnavailableError (503)  an actor did not answer in time
     │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
+    ├── LoadError (500)                a streamed load failed after some rows were committed
+    ├── JsonArrayError (500)           a JSON import is not well-formed
+    ├── WorkerError (500)              the parse worker process died or failed
+    ├── JobCancelledError (500)        a job must stop (inside the job only)
+    ├── UrlLoadError (502)             a URL source cannot be read
+    ├── S3Error (502)                  S3 refused or failed a request
     └── ConfigurationError (500)       a setting is invalid: the server does not start
         └── DataDirectoryInUseError    another loadmaster holds the data directory
 """
@@ -278,3 +284,31 @@ class TimestampWriteError(PermissionDeniedError):
     def body(self) -> dict[str, Any]:
         """Return the plain error envelope (not the permission object)."""
         return {"error": self.message}
+
+
+class WorkerError(LoadmasterError):
+    """Raised when the parse worker process dies or fails."""
+
+
+class LoadError(LoadmasterError):
+    """Raised when a streamed load fails after some rows were already committed."""
+
+
+class UrlLoadError(LoadmasterError):
+    """Raised when a URL source cannot be read (the job ends ERROR with this message)."""
+
+    status_code = 502
+
+
+class S3Error(LoadmasterError):
+    """Raised when S3 refuses or fails a request (the job ends ERROR with AWS's message)."""
+
+    status_code = 502
+
+
+class JobCancelledError(LoadmasterError):
+    """Raised inside a job when the server is shutting down and the job must stop."""
+
+
+class JsonArrayError(LoadmasterError):
+    """Raised when a JSON import is not a well-formed top-level array of objects."""

@@ -10,8 +10,8 @@ import pykka
 
 from loadmaster.actors.job_record import JobMessage, interrupted_message
 from loadmaster.actors.messages import JobActorStopped, JobOutcome, JobProgress, JobRun, RunJob
-from loadmaster.errors import LoadmasterError, PermissionDeniedError
-from loadmaster.jobs.context import JobCancelledError, JobContext
+from loadmaster.errors import JobCancelledError, LoadmasterError, PermissionDeniedError
+from loadmaster.jobs.context import JobContext
 from loadmaster.models import JobStatus
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,13 @@ as moment and V8 read them (:func:`parse_moment_iso`,
 :func:`parse_js_date`) and written as JavaScript's ``toISOString`` (:func:`to_iso_utc`).
 """
 
+from loadmaster.errors import JsonArrayError
 from loadmaster.formats.compression import decompressed, gzip_chunks
 from loadmaster.formats.csv_header import check_column_names
 from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
 from loadmaster.formats.dates import parse_js_date, parse_moment_iso, to_iso_utc
 from loadmaster.formats.encodings import check_encoding, utf8_chunks
-from loadmaster.formats.json_array import JsonArrayError, JsonArraySplitter
+from loadmaster.formats.json_array import JsonArraySplitter
 from loadmaster.formats.load_coercion import coerce_typed, column_types
 from loadmaster.formats.ndjson import NdjsonSplitter, json_splitter
 from loadmaster.formats.writers import iter_csv, iter_json_array, iter_ndjson

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.errors import LoadmasterError
+from loadmaster.errors import JsonArrayError
 from loadmaster.formats.casting import json_cell
 
 
@@ -41,10 +41,6 @@ _MAYBE_JSON_TEXT = (b'"{', b'"[', b'"\\u')
 _RECORDS = msgspec.json.Decoder(list[dict[str, Any]])
 #: Braces looked at per guess before falling back to the scan.
 _MAX_BRACES = 256
-
-
-class JsonArrayError(LoadmasterError):
-    """Raised when a JSON import is not a well-formed top-level array of objects."""
 
 
 class JsonArraySplitter:

@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.errors import JsonArrayError
 from loadmaster.formats.json_array import (
     _MAYBE_JSON_TEXT,
     _RECORDS,
-    JsonArrayError,
     JsonArraySplitter,
     cast_json_strings,
 )

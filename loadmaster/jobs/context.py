@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from loadmaster.errors import LoadmasterError
+from loadmaster.errors import JobCancelledError
 
 if TYPE_CHECKING:
     from loadmaster.models import User
@@ -15,10 +15,6 @@ if TYPE_CHECKING:
 
 #: Progress is relayed to the registry at most this often (it coalesces further).
 PROGRESS_INTERVAL = 0.2
-
-
-class JobCancelledError(LoadmasterError):
-    """Raised inside a job when the server is shutting down and the job must stop."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import (
     InvalidRequestError,
     LoadAbortedError,
+    LoadError,
     LoadmasterError,
     PermissionDeniedError,
 )
@@ -41,10 +42,6 @@ BATCH_ROWS = 20_000
 #: Bytes per read from a file.
 READ_CHUNK = 2 << 20
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
-
-
-class LoadError(LoadmasterError):
-    """Raised when a streamed load fails after some rows were already committed."""
 
 
 def loaded_message(written: int, total: int) -> str:

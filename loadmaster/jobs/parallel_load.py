@@ -13,7 +13,7 @@ from typing import IO
 
 import msgspec
 
-from loadmaster.errors import LoadAbortedError, LoadmasterError
+from loadmaster.errors import LoadAbortedError, WorkerError
 from loadmaster.formats import column_types
 from loadmaster.jobs import parse_worker
 from loadmaster.jobs.context import JobContext
@@ -32,10 +32,6 @@ _POLL = 0.25
 _TIMESTAMPS = ("__createdtime__", "__updatedtime__")
 # The worker must import this very loadmaster, wherever it is run from.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-
-
-class WorkerError(LoadmasterError):
-    """Raised when the parse worker process dies or fails."""
 
 
 class _Feeder(threading.Thread):

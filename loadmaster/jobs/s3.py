@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from loadmaster.errors import InvalidRequestError, LoadmasterError
+from loadmaster.errors import InvalidRequestError, S3Error
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import (
     READ_CHUNK,
@@ -56,12 +56,6 @@ _CONTENT_TYPES = {
     "gzip": "application/gzip",
 }
 _SESSION_LOCK = threading.Lock()
-
-
-class S3Error(LoadmasterError):
-    """Raised when S3 refuses or fails a request (the job ends ERROR with AWS's message)."""
-
-    status_code = 502
 
 
 # --- request checks -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from loadmaster.errors import FetchRefusedError, LoadmasterError
+from loadmaster.errors import FetchRefusedError, UrlLoadError
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import load_csv_chunks
 from loadmaster.jobs.jsonload import load_json_chunks
@@ -44,12 +44,6 @@ JSON_CONTENT_TYPES = frozenset(
 )
 # RFC 3986: a scheme, then characters a URI may hold (joi's ``uri()`` rule, simplified).
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
-
-
-class UrlLoadError(LoadmasterError):
-    """Raised when a URL source cannot be read (the job ends ERROR with this message)."""
-
-    status_code = 502
 
 
 def validate_url_load(
