@@ -233,3 +233,21 @@ class Parsed:
     statement: Statement
     text: str
     tables: tuple[TableRef, ...] = field(default=())
+
+
+def children(node: Expr) -> list[Expr]:
+    """Return the direct sub-expressions of an expression (none for columns and literals)."""
+    if isinstance(node, Binary):
+        return [node.left, node.right]
+    if isinstance(node, Unary | IsNull | Cast | Arrow):
+        return [node.operand]
+    if isinstance(node, Between):
+        return [node.operand, node.low, node.high]
+    if isinstance(node, InList):
+        return [node.operand, *node.items]
+    if isinstance(node, Func):
+        return list(node.args)
+    if isinstance(node, Case):
+        parts = [x for pair in node.whens for x in pair]
+        return parts + [x for x in (node.default, node.operand) if x is not None]
+    return []

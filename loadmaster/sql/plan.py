@@ -97,25 +97,8 @@ def _walk_columns(node: n.Expr, scope: Scope, out: dict[int, _Reads]) -> None:
         if found is not None:
             out.setdefault(found[0], _Reads([])).full = True
         return
-    for child in _children(node):
+    for child in n.children(node):
         _walk_columns(child, scope, out)
-
-
-def _children(node: n.Expr) -> list[n.Expr]:
-    if isinstance(node, n.Binary):
-        return [node.left, node.right]
-    if isinstance(node, n.Unary | n.IsNull | n.Cast | n.Arrow):
-        return [node.operand]
-    if isinstance(node, n.Between):
-        return [node.operand, node.low, node.high]
-    if isinstance(node, n.InList):
-        return [node.operand, *node.items]
-    if isinstance(node, n.Func):
-        return list(node.args)
-    if isinstance(node, n.Case):
-        parts = [x for pair in node.whens for x in pair]
-        return parts + [x for x in (node.default, node.operand) if x is not None]
-    return []
 
 
 def _leaf(node: n.Expr, scope: Scope) -> tuple[int, list[Condition]] | None:
@@ -165,7 +148,7 @@ def _ALL_NUMBERS(attribute: str) -> Condition:  # noqa: N802
 def _has(node: n.Expr, kinds: tuple[type, ...], op: str | None = None) -> bool:
     if isinstance(node, kinds) and (op is None or getattr(node, "op", None) == op):
         return True
-    return any(_has(c, kinds, op) for c in _children(node))
+    return any(_has(c, kinds, op) for c in n.children(node))
 
 
 def _harper_reads(where: n.Expr, scope: Scope, out: dict[int, _Reads]) -> None:

@@ -56,22 +56,7 @@ def open_sources(refs: tuple[n.TableRef, ...], store: Store) -> list[Table]:
 def _contains_aggregate(node: n.Expr) -> bool:
     if isinstance(node, n.Func):
         return is_aggregate(node.name) or any(_contains_aggregate(a) for a in node.args)
-    return any(_contains_aggregate(c) for c in _subnodes(node))
-
-
-def _subnodes(node: n.Expr) -> list[n.Expr]:
-    if isinstance(node, n.Binary):
-        return [node.left, node.right]
-    if isinstance(node, n.Unary | n.IsNull | n.Cast | n.Arrow):
-        return [node.operand]
-    if isinstance(node, n.Between):
-        return [node.operand, node.low, node.high]
-    if isinstance(node, n.InList):
-        return [node.operand, *node.items]
-    if isinstance(node, n.Case):
-        parts = [x for pair in node.whens for x in pair]
-        return parts + [x for x in (node.default, node.operand) if x is not None]
-    return []
+    return any(_contains_aggregate(c) for c in n.children(node))
 
 
 def _outputs(
