@@ -6,6 +6,7 @@ any size costs one chunk of memory; the sources count the compressed bytes they 
 job's ``bytes_read`` / ``bytes_total`` stay truthful.
 """
 
+import itertools
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -80,7 +81,7 @@ def _unzstd(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     inflater = decompressor.decompressobj()
     in_frame = False
     try:
-        for chunk in _chain(head, rest):
+        for chunk in itertools.chain((head,), rest):
             pending = memoryview(chunk)
             while pending:
                 # A zstd block of 128 KiB may be a few bytes (RLE), so small steps of input
@@ -99,11 +100,6 @@ def _unzstd(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
         raise InvalidRequestError(f"The zstd source is corrupt: {exc}") from exc
     if in_frame:
         raise InvalidRequestError("The zstd source ends before its data does")
-
-
-def _chain(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield head
-    yield from rest
 
 
 def gzip_chunks(chunks: Iterable[bytes], level: int = 6) -> Iterator[bytes]:

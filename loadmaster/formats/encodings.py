@@ -6,6 +6,7 @@ A UTF-16 byte-order mark is recognised without being told.
 """
 
 import codecs
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -80,16 +81,10 @@ def utf8_chunks(chunks: Iterable[bytes], codec: str = "utf-8") -> Iterator[bytes
         yield from source
         return
     decoder = codecs.getincrementaldecoder(codec)(errors=_MARK_INVALID)
-    for chunk in _chain(first, source):
+    for chunk in itertools.chain((first,), source):
         text = decoder.decode(chunk)
         if text:
             yield text.encode("utf-8", "surrogateescape")
     tail = decoder.decode(b"", final=True)
     if tail:
         yield tail.encode("utf-8", "surrogateescape")
-
-
-def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    if first:
-        yield first
-    yield from rest

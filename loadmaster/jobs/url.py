@@ -5,6 +5,7 @@ them as they arrive, so memory stays constant whatever the size of the file. A b
 ``Content-Encoding: gzip`` is inflated by httpx; a gzip or zstd file is told by its bytes.
 """
 
+import itertools
 import re
 import socket
 from collections.abc import Iterator, Mapping
@@ -144,7 +145,7 @@ def load_csv_url(
             load = load_json_chunks if fmt == "json" else load_csv_chunks
             return load(
                 job,
-                _chain(first, chunks),
+                itertools.chain((first,), chunks),
                 db=db,
                 table=table,
                 action=action,
@@ -197,11 +198,6 @@ def _body(response: httpx.Response, shown: str, job: JobContext, label: str) -> 
         ) from exc
     except httpx.HTTPError as exc:
         raise _failure(exc, str(response.url), shown, job, label) from exc
-
-
-def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
 
 
 def _failure(
