@@ -15,7 +15,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── AuthenticationError (401)      no, wrong or inactive credentials
     ├── PermissionDeniedError (403)    role restrictions; carries the HarperDB body
     │   ├── SystemDatabaseWriteError   a write to the system database
-    │   └── TimestampWriteError        SQL write of a timestamp a role lists
+    │   └── TimestampWriteError        a write of a timestamp a role lists
     ├── FileOutsideRootsError (403)    a server-side file path outside the file roots
     ├── NotFoundError (404)
     │   ├── DatabaseNotFoundError
@@ -270,7 +270,7 @@ class SqlError(ServerError):
 
 
 class TimestampWriteError(PermissionDeniedError):
-    """Raised when a role that lists a timestamp attribute writes it through SQL (403)."""
+    """Raised when a role that lists a timestamp attribute writes it (403)."""
 
     TEXT = (
         "Internal timestamp attributes - '__createdtime_' and '__updatedtime__' - cannot be "

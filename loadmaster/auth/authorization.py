@@ -50,14 +50,21 @@ def check_table_access(
             role's attribute rules apply to it.
 
     Raises:
-        PermissionDeniedError: The role does not allow it (HarperDB's 403 body).
+        PermissionDeniedError: The role does not allow it (HarperDB's 403 body), or a write
+            names a timestamp the role lists (``TimestampWriteError``).
     """
     permissions.check_table(user, db, table, needs)
     try:
         found = store.table(db, table)
     except NotFoundError:
         return  # the handler answers with the not-found error HarperDB gives for this operation
+    if attributes is None:
+        return
+    names, attribute_needs = attributes
+    writes = any(need != "read" for need in attribute_needs)
     rules = permissions.table_rules(user, found)
-    if rules is not None and attributes is not None:
-        names, attribute_needs = attributes
-        rules.check(names, attribute_needs)
+    if rules is None:
+        return  # written timestamps are ignored, as for a super user (ops-more §9)
+    if writes:
+        rules.refuse_timestamp_writes(names)
+    rules.check(names, attribute_needs)

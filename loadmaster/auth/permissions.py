@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from loadmaster.errors import PermissionDeniedError
+from loadmaster.errors import PermissionDeniedError, TimestampWriteError
 from loadmaster.models import User
 from loadmaster.storage import Table
 
@@ -155,10 +155,25 @@ _HIDDEN = AttributeRule()
 class TableRules:
     """The attribute rules of one role on one table that has ``attribute_permissions``."""
 
-    def __init__(self, db: str, table: str, rules: dict[str, AttributeRule]) -> None:
+    def __init__(
+        self, db: str, table: str, rules: dict[str, AttributeRule], listed: frozenset[str]
+    ) -> None:
         self.db = db
         self.table = table
         self._rules = rules
+        #: The attributes the role names (the primary key gets a rule without being named).
+        self.listed = listed
+
+    def refuse_timestamp_writes(self, attributes: Iterable[str]) -> None:
+        """Refuse writing a timestamp the role names (ops-more §9, sql §14.4).
+
+        A timestamp it does not name is left to :meth:`check`, which finds it hidden.
+
+        Raises:
+            TimestampWriteError: Some attribute is a timestamp the role names.
+        """
+        if any(a in TIMESTAMPS and a in self.listed for a in attributes):
+            raise TimestampWriteError
 
     def rule(self, attribute: str) -> AttributeRule:
         """Return the rule of an attribute (hidden when the role does not list it)."""
@@ -221,6 +236,7 @@ def rules_for(user: User, db: str, table: str, primary_key: str) -> TableRules |
                 read=read, insert=entry.get("insert") is True, update=entry.get("update") is True
             )
         rules[entry["attribute_name"]] = rule
+    listed = frozenset(rules)
     if primary_key not in rules:
         granted = rules.values()
         rules[primary_key] = AttributeRule(
@@ -228,7 +244,7 @@ def rules_for(user: User, db: str, table: str, primary_key: str) -> TableRules |
             insert=any(r.insert for r in granted),
             update=any(r.update for r in granted),
         )
-    return TableRules(db, table, rules)
+    return TableRules(db, table, rules, listed)
 
 
 def table_rules(user: User, table: Table) -> TableRules | None:

@@ -195,7 +195,7 @@ def _record_attributes(op: Any) -> list[str]:
     for record in records:
         if isinstance(record, dict):
             names.update(dict.fromkeys(record))
-    return [n for n in names if n not in permissions.TIMESTAMPS]
+    return list(names)
 
 
 def _read_attributes(op: Any) -> list[str]:

@@ -23,7 +23,7 @@ import msgspec
 from starlette.concurrency import run_in_threadpool
 
 from loadmaster.auth.users import INVALID_CREDENTIALS, UserStore
-from loadmaster.errors import AuthenticationError
+from loadmaster.errors import AuthenticationError, InvalidRequestError
 from loadmaster.models import User
 from loadmaster.operations.schema import (
     CreateAuthenticationTokens,
@@ -33,6 +33,9 @@ from loadmaster.operations.schema import (
 from loadmaster.server.slots import PrioritySlots
 
 MUST_LOGIN = "Must login"
+#: The body credentials of ``create_authentication_tokens``, in HarperDB's order of checks.
+_TOKEN_FIELDS = ("username", "password")
+_NOTHING = (None, "")
 #: Password hashes run at once for users without recent failures, and for the others.
 CLEAN_SLOTS = 2
 THROTTLED_SLOTS = 1
@@ -167,8 +170,17 @@ class Credentials:
                 else as :meth:`plain`.
         """
         if isinstance(op, CreateAuthenticationTokens):
-            if op.username is None and op.password is None:
-                return op, await self.plain(header, None, client)
+            if op.username in _NOTHING and op.password in _NOTHING:
+                # Nothing usable in the body: the header decides (``Must login`` without one);
+                # HarperDB validates two empty strings only once the header has let it in.
+                user = await self.plain(header, None, client)
+                if op.username is None and op.password is None:
+                    return op, user
+            empty = [
+                f"'{f}' is not allowed to be empty" for f in _TOKEN_FIELDS if getattr(op, f) == ""
+            ]
+            if empty:
+                raise InvalidRequestError(". ".join(empty))
             if not isinstance(op.username, str) or not isinstance(op.password, str):
                 raise AuthenticationError(INVALID_CREDENTIALS)
             try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from loadmaster.auth import permissions
 from loadmaster.auth.system_rules import SECRET_FIELDS
-from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError, TimestampWriteError
+from loadmaster.errors import PermissionDeniedError, SystemDatabaseWriteError
 from loadmaster.models import User
 from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.sql import nodes as n
@@ -104,7 +104,7 @@ class Access:
         rules = permissions.table_rules(self.user, table)
         if rules is None:
             return tuple(names)
-        listed = self._listed(table)
+        listed = rules.listed
         pk = table.primary_key
         readable = [a for a in names if a in listed and rules.rule(a).read]
         if not readable:
@@ -124,20 +124,12 @@ class Access:
             self._merge(exc)
 
     def check_timestamp_writes(self, table: Table, attributes: Iterable[str]) -> list[str]:
-        """Refuse writing a timestamp the role lists (§14.4); return the other attributes."""
+        """Refuse writing a timestamp the role lists (§14.4); return the attributes to check."""
         names = list(attributes)
-        stamps = [a for a in names if a in permissions.TIMESTAMPS]
-        if self.super_user or not stamps:
+        if self.super_user:
             return names
         rules = permissions.table_rules(self.user, table)
         if rules is None:
             return [a for a in names if a not in permissions.TIMESTAMPS]
-        listed = self._listed(table)
-        if any(s in listed for s in stamps):
-            raise TimestampWriteError
+        rules.refuse_timestamp_writes(names)
         return names
-
-    def _listed(self, table: Table) -> set[str]:
-        grant = permissions.table_grant(self.user, table.database, table.name) or {}
-        entries = grant.get("attribute_permissions") or []
-        return {str(e.get("attribute_name")) for e in entries if isinstance(e, dict)}

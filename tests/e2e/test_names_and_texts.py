@@ -5,7 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.answers import ok, post
+from loadmaster.server.serve import BackgroundServer
+from tests.conftest import ADMIN_AUTH
+from tests.e2e.answers import as_user, denied, ok, post
 
 pytestmark = pytest.mark.e2e
 
@@ -233,3 +235,90 @@ def test_alter_user_texts(dog: httpx.Client) -> None:
         "update_hashes": [],
         "skipped_hashes": ["nobody"],
     }
+
+
+TOKENS = {"operation": "create_authentication_tokens"}
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "status", "error"),
+    [
+        ({}, False, 401, "Must login"),
+        ({"username": "", "password": ""}, False, 401, "Must login"),
+        ({"username": "HDB_ADMIN"}, False, 401, "invalid credentials"),
+        ({"password": "x"}, False, 401, "invalid credentials"),
+        ({"username": "HDB_ADMIN", "password": "wrong"}, False, 401, "invalid credentials"),
+        (
+            {"username": "HDB_ADMIN", "password": ""},
+            False,
+            400,
+            "'password' is not allowed to be empty",
+        ),
+        ({"username": "", "password": "x"}, False, 400, "'username' is not allowed to be empty"),
+        (
+            {"username": "", "password": ""},
+            True,
+            400,
+            "'username' is not allowed to be empty. 'password' is not allowed to be empty",
+        ),
+    ],
+)
+def test_token_texts(
+    server: BackgroundServer, body: dict[str, Any], header: bool, status: int, error: str
+) -> None:
+    headers = {"authorization": ADMIN_AUTH} if header else {}
+    with httpx.Client(base_url=server.url, headers=headers) as client:
+        assert post(client, {**TOKENS, **body}) == (status, {"error": error})
+
+
+def test_tokens_for_the_basic_header_without_body_credentials(h1: httpx.Client) -> None:
+    assert set(ok(h1, TOKENS)) == {"operation_token", "refresh_token"}
+
+
+def _writer(h1: httpx.Client, name: str, listed: list[str]) -> httpx.Client:
+    grants = [{"attribute_name": a, "read": True, "insert": True, "update": True} for a in listed]
+    table = {"read": True, "insert": True, "update": True, "delete": False}
+    permission = {
+        "super_user": False,
+        "data": {"tables": {"dog": {**table, "attribute_permissions": grants}}},
+    }
+    ok(h1, {"operation": "add_role", "role": name, "permission": permission})
+    user = {"username": name, "password": "pw", "role": name, "active": True}
+    ok(h1, {"operation": "add_user", **user})
+    return as_user(h1, name, "pw")
+
+
+STAMP_TEXT = (
+    "Internal timestamp attributes - '__createdtime_' and '__updatedtime__' - cannot be "
+    "inserted to or updated by HDB users."
+)
+
+
+def test_timestamp_writes_by_roles(dog: httpx.Client) -> None:
+    stamped = {"id": 1, "name": "x", "__createdtime__": 5, "__updatedtime__": 6}
+    # Super users: the values are ignored, the server's timestamps kept.
+    assert write(dog, "update", stamped)[0] == 200
+    assert write(dog, "insert", {**stamped, "id": 2})[0] == 200
+    stored = ok(dog, {"operation": "search_by_id", "table": "dog", "ids": [1, 2]})
+    assert all(r["__createdtime__"] > 6 and r["__updatedtime__"] > 6 for r in stored)
+    lists_it = _writer(dog, "lists_it", ["name", "__createdtime__"])
+    lists_other = _writer(dog, "lists_other", ["name"])
+    lists_none = _writer(dog, "lists_none", [])
+    for action in ("insert", "update", "upsert"):
+        record = {"id": 3, "__createdtime__": 5}
+        assert write(lists_it, action, record) == (403, {"error": STAMP_TEXT})
+        assert write(lists_other, action, record) == denied(
+            invalid=["Attribute '__createdtime__' does not exist on 'data.dog'"]
+        )
+        assert write(lists_other, action, {"id": 3, "__updatedtime__": 5}) == denied(
+            invalid=["Attribute '__updatedtime__' does not exist on 'data.dog'"]
+        )
+    assert ok(dog, {"operation": "search_by_id", "table": "dog", "ids": [3]}) == []
+    assert write(lists_none, "insert", {"id": 3, "__createdtime__": 5})[0] == 200
+    assert write(lists_none, "update", {"id": 3, "__updatedtime__": 5})[0] == 200
+    stored = ok(dog, {"operation": "search_by_id", "table": "dog", "ids": [3]})
+    assert stored[0]["__createdtime__"] > 5
+    assert stored[0]["__updatedtime__"] > 5
+    assert write(lists_it, "insert", {"id": 4, "name": "fine"})[0] == 200
+    for client in (lists_it, lists_other, lists_none):
+        client.close()
