@@ -63,6 +63,15 @@ def _median(values: list[Any]) -> Any:
     return normalize_number(statistics.median(numbers)) if numbers else None
 
 
+def _mad(values: list[Any]) -> Any:
+    # mathjs's mad: the median of the absolute deviations from the median.
+    numbers = _numbers(values)
+    if not numbers:
+        return None
+    middle = statistics.median(numbers)
+    return normalize_number(statistics.median([abs(v - middle) for v in numbers]))
+
+
 def _mode(values: list[Any]) -> Any:
     present = _present(values)
     if not present:
@@ -101,6 +110,7 @@ _FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
     "MAX": _max,
     "MEDIAN": _median,
     "MODE": _mode,
+    "MAD": _mad,
     "PROD": _prod,
     "ARRAY": lambda vs: [v for v in vs if v is not UNDEF],
     "FIRST": lambda vs: vs[0] if vs else UNDEF,

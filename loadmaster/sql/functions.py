@@ -24,11 +24,13 @@ from loadmaster.sql.jsvalues import (
 
 __all__ = ["AGGREGATES", "HARPER_FUNCTIONS", "SCALARS", "SearchJsonError", "resolve_function"]
 
+#: HarperDB's own aggregates (mathjs), registered only all-lower and all-upper.
+_HARPER_AGGREGATES = frozenset({"MEDIAN", "MEAN", "MODE", "MAD", "PROD"})
 #: Aggregate functions (alasql's and HarperDB's), by upper-case name.
 AGGREGATES = frozenset(
     {"COUNT", "SUM", "AVG", "MIN", "MAX", "ARRAY", "FIRST", "LAST", "GROUP_CONCAT"}
     | {"STDEV", "STDEVP", "VAR", "VARP"}
-    | {"MEDIAN", "MEAN", "MODE", "PROD"}
+    | _HARPER_AGGREGATES
 )
 
 
@@ -231,7 +233,7 @@ def resolve_function(written: str) -> tuple[str, Callable[..., Any] | None]:
 def is_aggregate(written: str) -> bool:
     """Tell whether a called name is an aggregate function."""
     upper = written.upper()
-    if upper in ("MEDIAN", "MEAN", "MODE", "PROD"):
+    if upper in _HARPER_AGGREGATES:
         return written in (upper, written.lower())
     return upper in AGGREGATES
 
