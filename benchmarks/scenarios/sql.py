@@ -152,13 +152,13 @@ def _join(ctx: Context) -> None:
     )
 
 
-def _exports(ctx: Context, rows: int) -> None:
+def _exports(ctx: Context, rows: int, fmt: str) -> None:
     data = loaded_data(ctx, rows)
     ours, ref = [], []
     our_memory: list[Memory] = []
     ref_memory: list[Memory] = []
     for run in range(ctx.options.runs):
-        ctx.log(f"sql run {run + 1}: export_local json via sql and via search_by_value")
+        ctx.log(f"sql run {run + 1}: export_local {fmt} via sql and via search_by_value")
         for search, rates, memories in (
             ({"operation": "sql", "sql": EVERYTHING}, ours, our_memory),
             (SEARCH_ALL, ref, ref_memory),
@@ -170,29 +170,31 @@ def _exports(ctx: Context, rows: int) -> None:
             ):
                 body = {
                     "operation": "export_local",
-                    "format": "json",
+                    "format": fmt,
                     "path": str(out),
                     "filename": "bench",
                     "search_operation": search,
                 }
                 rate, memory, _ = timed_export(client, body, rows, server)
                 memories.append(memory)
-                if count_exported(out / "bench.json", "json") != rows:
+                if count_exported(out / f"bench.{fmt}", fmt) != rows:
                     raise RuntimeError("the export did not write every row")
                 rates.append(rate)
     ctx.add(
         figure(
             "sql",
-            "export_local json rows/s",
+            f"export_local {fmt} rows/s",
             "rows/s",
             ours,
-            reference="export_local json via search_by_value id=*",
+            reference=f"export_local {fmt} via search_by_value id=*",
             reference_runs=ref,
             min_ratio=EXPORT_RATIO,
             target=f"≥ {EXPORT_RATIO:.0%} of search_by_value",
             note=f"{rows:,} rows, {EVERYTHING}",
         )
     )
+    if fmt != "json":
+        return
     for fig in memory_figures(
         "sql",
         our_memory,
@@ -211,4 +213,5 @@ def sql(ctx: Context) -> None:
     with loadmaster_server(data) as server, server.client() as client:
         _queries(ctx, client, rows)
     _join(ctx)
-    _exports(ctx, rows)
+    _exports(ctx, rows, "json")
+    _exports(ctx, rows, "csv")

@@ -163,9 +163,13 @@ def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
 def sql_records(sql: PreparedSql) -> Found:
     """Run a prepared SQL search operation; its rows are exported as they are, streamed.
 
-    The columns are the first row's keys, as json2csv takes them (spec sql §15).
+    The columns are the first row's keys, as json2csv takes them (spec sql §15). Rows that
+    are plain stored records are shaped only where the format needs it (JSON), as for a
+    NoSQL search; the CSV writer reads its columns from the records themselves.
     """
-    rows = sql.rows()
+    rows, shape = sql.records()
+    if shape is not None:
+        return Found(rows, sql.columns, shape)
     first = next(rows, None)
     if first is None:
         return Found(iter(()), sql.columns, _as_is)

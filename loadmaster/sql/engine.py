@@ -1,6 +1,6 @@
 """The entry points: run one SQL statement for a caller, or prepare one for an export."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +91,14 @@ class PreparedSql:
         if self.plan is not None:
             return self.plan.rows()
         return iter([_write(self.statement, self.store, self.user)])
+
+    def records(self) -> tuple[Iterator[dict[str, Any]], Callable[[Any], Any] | None]:
+        """Run the statement for streaming: its stored records unshaped and what shapes
+        one into its row, when the rows are plain records; else its rows and None."""
+        plan = self.plan
+        if self.deferred is None and plan is not None and plan.records is not None:
+            return plan.records(), plan.shape
+        return self.rows(), None
 
 
 def prepare_sql(text: Any, store: Store, user: User) -> PreparedSql:

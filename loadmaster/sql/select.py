@@ -38,6 +38,11 @@ class SelectPlan:
 
     keys: list[str]
     run: Callable[[], Iterator[dict[str, Any]]] = field(repr=False)
+    #: When every row is one stored record shaped to ``keys`` (plain columns of one table, no
+    #: renames, sorting, grouping or DISTINCT): the records, filtered and paged, not shaped.
+    records: Callable[[], Iterator[dict[str, Any]]] | None = field(default=None, repr=False)
+    #: What shapes one of those records into its row.
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Yield the result rows."""
@@ -276,17 +281,20 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
 
     direct = _record_shape(outputs) if not (stmt.joins or grouped or order_fns) else None
 
+    def matching(read: Prefetch) -> Iterator[dict[str, Any]]:
+        # One table, plain columns, no sorting: records stream as they are read.
+        records = read.records()
+        if where_fn is not None and not read.exact:
+            test = where_fn
+            records = (r for r in records if truth(test((r,))))
+        return records
+
     def run() -> Iterator[dict[str, Any]]:
         if scope is None:
             return iter([shape(())])
         reads = plan_reads(where, [j.on for j in stmt.joins if j.on], scope, tables)
         if direct is not None:
-            # One table, plain columns, no sorting: shape records as they stream.
-            records = reads[0].records()
-            if where_fn is not None and not reads[0].exact:
-                test = where_fn
-                records = (r for r in records if truth(test((r,))))
-            plain_rows: Iterator[dict[str, Any]] = map(direct, records)
+            plain_rows: Iterator[dict[str, Any]] = map(direct, matching(reads[0]))
             if stmt.distinct:
                 plain_rows = _distinct(plain_rows)
             return _paged(plain_rows, start, stop)
@@ -307,7 +315,19 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
             shaped = _distinct(shaped)
         return _paged(shaped, start, stop)
 
-    return SelectPlan(keys, run)
+    if direct is None or stmt.distinct or not _keeps_names(outputs) or scope is None:
+        return SelectPlan(keys, run)
+    read_scope = scope
+
+    def records() -> Iterator[dict[str, Any]]:
+        [read] = plan_reads(where, [], read_scope, tables)
+        return _paged(matching(read), start, stop)
+
+    return SelectPlan(keys, run, records, direct)
+
+
+def _keeps_names(outputs: list[_Output]) -> bool:
+    return all(o.plain is not None and o.plain[1] == o.key for o in outputs)
 
 
 def _paged(
