@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDeniedError
+from loadmaster.formats import iter_csv
 from loadmaster.instance import Instance
 from loadmaster.models import User
 from tests.sql.conftest import role_user
@@ -126,3 +127,64 @@ def test_runtime_errors_and_writes_end_in_the_job(dogs: Instance, tmp_path: Path
     assert msgspec.json.decode((tmp_path / "out.json").read_text()) == [
         {"message": "updated 1 of 1 records", "update_hashes": [1], "skipped_hashes": []}
     ]
+
+
+NAMES_ONLY = role_user(
+    {
+        "sqlp": {
+            "tables": {
+                "dog": {
+                    "read": True,
+                    "insert": False,
+                    "update": False,
+                    "delete": False,
+                    "attribute_permissions": [
+                        {
+                            "attribute_name": "dog_name",
+                            "read": True,
+                            "insert": False,
+                            "update": False,
+                        }
+                    ],
+                }
+            }
+        }
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM sqlp.dog",
+        "SELECT notes, id, dog_name FROM sqlp.dog WHERE age >= 4 LIMIT 3 OFFSET 1",
+        "SELECT id, notes FROM sqlp.dog WHERE dog_name LIKE '%a%'",
+    ],
+)
+def test_streamed_records_export_as_the_sql_answer(
+    dogs: Instance, tmp_path: Path, sql: str
+) -> None:
+    # Plain-column SELECTs hand the export their stored records; every format must still
+    # show exactly the rows and keys of the sql operation (nulls for missing attributes).
+    rows = dogs.operation({"operation": "sql", "sql": sql})
+    assert export(dogs, tmp_path, sql)["status"] == "COMPLETE"
+    assert msgspec.json.decode((tmp_path / "out.json").read_text()) == rows
+    assert export(dogs, tmp_path, sql, "csv")["status"] == "COMPLETE"
+    # The CSV of the shaped rows, as the writer renders them.
+    expected = b"".join(iter_csv(rows, columns=list(rows[0]))).decode()
+    assert (tmp_path / "out.csv").read_text() == expected
+    assert expected.count("\n") == len(rows)
+
+
+def test_streamed_star_export_shows_only_what_the_role_reads(
+    dogs: Instance, tmp_path: Path
+) -> None:
+    files = Path(dogs.settings.data) / "files"
+    for fmt in ("json", "csv"):
+        record = export(dogs, files, "SELECT * FROM sqlp.dog LIMIT 2", fmt, user=NAMES_ONLY)
+        assert record["status"] == "COMPLETE", record
+    assert msgspec.json.decode((files / "out.json").read_text()) == [
+        {"dog_name": "Harper", "id": 1},
+        {"dog_name": "Penny", "id": 2},
+    ]
+    assert (files / "out.csv").read_text() == '"dog_name","id"\n"Harper",1\n"Penny",2'
