@@ -74,6 +74,27 @@ def test_select_over_http(client: httpx.Client) -> None:
     assert (status, joined) == (200, [{"id": 1, "name": "Zach"}, {"id": 3, "name": "Kyle"}])
 
 
+def test_geo_over_http(client: httpx.Client) -> None:
+    # The spec's geoDistance example; NaN (a value Turf cannot read) is JSON null on the wire.
+    status, rows = sql(
+        client,
+        "SELECT geoDistance('[-104.979127,39.761563]','[-77.035248,38.889475]','miles') AS d, "
+        "geoArea('not geojson') AS bad, geoConvert('[1,2]','point') AS p",
+    )
+    assert status == 200
+    assert rows == [
+        {
+            "d": 1488.6913067538915,
+            "bad": None,
+            "p": {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+            },
+        }
+    ]
+
+
 def test_errors_over_http(client: httpx.Client) -> None:
     assert sql(client, None) == (
         400,

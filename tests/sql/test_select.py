@@ -181,6 +181,8 @@ def test_aggregates_and_group_by(dogs: Instance) -> None:
     ]
     assert answer(dogs, "SELECT MAD(age) FROM sqlp.dog") == [{"MAD(age)": 1}]
     assert answer(dogs, "SELECT MAD(notes) AS m FROM sqlp.dog") == [{"m": None}]
+    # alasql's AGGR (expressions over a group's results) is not built: it fails, never guesses.
+    assert answer(dogs, "SELECT AGGR(COUNT(*)) AS a FROM sqlp.dog") == SEARCH_PROBLEM
     assert answer(dogs, "SELECT VARP(age) AS v, STDEV(id) AS s FROM sqlp.dog WHERE id < 4") == [
         {"v": 2 / 3, "s": 1}
     ]
