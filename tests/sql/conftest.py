@@ -126,6 +126,16 @@ def dogs(instance: Instance) -> Instance:
     return instance
 
 
+def dog_reader(*readable: str) -> dict[str, Any]:
+    """Return a permission object reading only ``sqlp.dog`` (only ``readable``, if named)."""
+    attributes = [
+        {"attribute_name": name, "read": True, "insert": False, "update": False}
+        for name in readable
+    ]
+    table = {"read": True, "insert": False, "update": False, "delete": False}
+    return {"sqlp": {"tables": {"dog": {**table, "attribute_permissions": attributes}}}}
+
+
 def role_user(permission: dict[str, Any], name: str = "limited") -> User:
     """Return a caller holding a role with this permission object."""
     return User(username=name, role=Role(role=name, id=name, permission=permission))

@@ -11,23 +11,9 @@ from loadmaster.errors import InvalidRequestError, LoadmasterError, PermissionDe
 from loadmaster.formats import iter_csv
 from loadmaster.instance import Instance
 from loadmaster.models import User
-from tests.sql.conftest import role_user
+from tests.sql.conftest import dog_reader, role_user
 
-READER = role_user(
-    {
-        "sqlp": {
-            "tables": {
-                "dog": {
-                    "read": True,
-                    "insert": False,
-                    "update": False,
-                    "delete": False,
-                    "attribute_permissions": [],
-                }
-            }
-        }
-    }
-)
+READER = role_user(dog_reader())
 
 
 def export(
@@ -129,28 +115,7 @@ def test_runtime_errors_and_writes_end_in_the_job(dogs: Instance, tmp_path: Path
     ]
 
 
-NAMES_ONLY = role_user(
-    {
-        "sqlp": {
-            "tables": {
-                "dog": {
-                    "read": True,
-                    "insert": False,
-                    "update": False,
-                    "delete": False,
-                    "attribute_permissions": [
-                        {
-                            "attribute_name": "dog_name",
-                            "read": True,
-                            "insert": False,
-                            "update": False,
-                        }
-                    ],
-                }
-            }
-        }
-    }
-)
+NAMES_ONLY = role_user(dog_reader("dog_name"))
 
 
 @pytest.mark.parametrize(

@@ -11,24 +11,11 @@ import pytest
 from loadmaster.instance import Instance
 from loadmaster.server.serve import BackgroundServer
 from tests.conftest import ADMIN_AUTH, basic
+from tests.sql.conftest import dog_reader
 
 pytestmark = pytest.mark.e2e
 
-READ_DOGS = {
-    "sqlp": {
-        "tables": {
-            "dog": {
-                "read": True,
-                "insert": False,
-                "update": False,
-                "delete": False,
-                "attribute_permissions": [
-                    {"attribute_name": "dog_name", "read": True, "insert": False, "update": False}
-                ],
-            }
-        }
-    }
-}
+READ_DOGS = dog_reader("dog_name")
 
 
 @pytest.fixture
