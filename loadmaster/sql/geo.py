@@ -3,8 +3,8 @@
 HarperDB wraps each Turf call: a missing argument or a Turf failure gives ``NaN`` for the
 measuring functions and ``false`` for the tests, so a bad value never fails the statement;
 only ``geoNear`` without a distance and a bad ``geoConvert`` throw (a 500 search problem).
-``geoContains``, ``geoEqual``, ``geoCrosses`` and ``geoDifference`` need polygon clipping
-and Turf's boolean predicates, which are not built: they fail as a search problem.
+``geoContains``, ``geoEqual`` and ``geoDifference`` need polygon clipping and Turf's
+containment and equality rules, which are not built: they fail as a search problem.
 """
 
 import math
@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.sql.geo_predicates import intersects
 from loadmaster.sql.jsvalues import UNDEF, is_null, is_number, js_bool, js_number, js_str
 
 __all__ = ["GEO_FUNCTIONS", "GEO_NAMES"]
@@ -266,6 +267,19 @@ def _convert(coordinates: Any = UNDEF, geo_type: Any = UNDEF, properties: Any = 
     return _feature(kind, coordinates, properties)
 
 
+def _crosses(first: Any = UNDEF, second: Any = UNDEF) -> bool:
+    # HarperDB's geoCrosses is Turf's !booleanDisjoint; any failure answers false.
+    values = (first, second)
+    if any(is_null(v) for v in values):
+        return False
+    if any(isinstance(v, dict) and None in (v.get("coordinates") or ()) for v in values):
+        return False
+    try:
+        return intersects(list(_geometries(_cast(first))), list(_geometries(_cast(second))))
+    except (GeoError, TypeError, KeyError, IndexError, AttributeError):
+        return False
+
+
 def _unsupported(*_: Any) -> Any:
     raise GeoError("this geo function is not available")
 
@@ -277,4 +291,5 @@ GEO_FUNCTIONS: dict[str, Any] = dict.fromkeys(GEO_NAMES, _unsupported) | {
     "geoDistance": _measure(_distance, 2),
     "geoNear": _near,
     "geoConvert": _convert,
+    "geoCrosses": _crosses,
 }

@@ -4,6 +4,8 @@ aggregates, joins and functions, replaying the sql spec's examples (§3-§9)."""
 import math
 from typing import Any
 
+import msgspec
+
 from loadmaster.instance import Instance
 from tests.sql.conftest import answer, ids, where
 
@@ -413,6 +415,44 @@ def test_geo_area_length_circle_convert(dogs: Instance) -> None:
         "'', 'point'",
     ):
         assert answer(dogs, f"SELECT geoConvert({bad}) AS c") == SEARCH_PROBLEM
-    # Not built (Turf's boolean predicates and clipping): the search problem.
-    for fn in ("geoContains", "geoEqual", "geoCrosses", "geoDifference"):
+    # Not built (Turf's containment, equality and clipping): the search problem.
+    for fn in ("geoContains", "geoEqual", "geoDifference"):
         assert answer(dogs, f"SELECT {fn}('{SQUARE}', '{SQUARE}') AS x") == SEARCH_PROBLEM
+
+
+def _geo(kind: str, coordinates: Any) -> str:
+    return msgspec.json.encode({"type": kind, "coordinates": coordinates}).decode()
+
+
+RING = [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]
+HOLE = [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]
+
+
+def test_geo_crosses_is_not_disjoint(dogs: Instance) -> None:
+    # HarperDB's geoCrosses is Turf's !booleanDisjoint: any point in common, boundaries count.
+    holed = _geo("Polygon", [RING, HOLE])
+    cases = [
+        (_geo("Point", [0.5, 0.5]), holed, True),
+        (_geo("Point", [2, 2]), holed, False),  # inside the hole
+        (_geo("Point", [1, 2]), holed, True),  # on the hole's edge: still the polygon's
+        (_geo("Point", [4, 2]), holed, True),  # on the outer boundary
+        (_geo("Point", [5, 5]), holed, False),
+        (_geo("LineString", [[-1, 2], [0.5, 2]]), holed, True),  # ends inside
+        (_geo("LineString", [[-1, -1], [5, -1]]), holed, False),
+        (_geo("LineString", [[-1, 2], [5, 2]]), holed, True),  # crosses through, no vertex in
+        (_geo("LineString", [[0, 0], [2, 2]]), _geo("LineString", [[0, 2], [2, 0]]), True),
+        (_geo("LineString", [[0, 0], [1, 0]]), _geo("LineString", [[0, 1], [1, 1]]), False),
+        (_geo("Point", [1, 1]), _geo("LineString", [[0, 0], [2, 2]]), True),
+        (_geo("Point", [1, 1]), _geo("Point", [1, 1]), True),
+        (_geo("Polygon", [[[3, 3], [6, 3], [6, 6], [3, 6], [3, 3]]]), holed, True),
+        (_geo("Polygon", [[[5, 5], [6, 5], [6, 6], [5, 6], [5, 5]]]), holed, False),
+        (_geo("MultiPoint", [[9, 9], [0.5, 0.5]]), holed, True),
+        ('{"type":"Feature","geometry":' + _geo("Point", [0.5, 0.5]) + "}", holed, True),
+        ("[0.5, 0.5]", holed, False),  # a bare position is not GeoJSON for Turf
+        ("not json", holed, False),
+    ]
+    for first, second, expected in cases:
+        [row] = answer(dogs, f"SELECT geoCrosses('{first}', '{second}') AS c")
+        assert row == {"c": expected}, (first, second)
+    [row] = answer(dogs, f"SELECT geoCrosses(NULL, '{holed}') AS c")
+    assert row == {"c": False}
