@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
+from loadmaster import wording
 from loadmaster.errors import (
     DatabaseNotFoundError,
     InvalidRequestError,
@@ -150,9 +151,8 @@ def run_delete(stmt: n.Delete, store: Store, access: Access) -> dict[str, Any]:
     pk = table.primary_key
     ids = [record.get(pk) for record in found]
     deleted = table.delete(ids, user=access.user.username) if ids else []
-    noun = "record" if len(ids) == 1 else "records"
     return {
-        "message": f"{len(deleted)} of {len(ids)} {noun} successfully deleted",
+        "message": wording.deleted(len(deleted), len(ids)),
         "deleted_hashes": deleted,
         "skipped_hashes": [i for i in ids if i not in deleted],
     }
