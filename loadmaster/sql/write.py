@@ -6,6 +6,7 @@ from typing import Any
 from loadmaster import wording
 from loadmaster.errors import (
     DatabaseNotFoundError,
+    EvaluationError,
     InvalidRequestError,
     NotFoundError,
     SqlError,
@@ -13,7 +14,7 @@ from loadmaster.errors import (
 )
 from loadmaster.sql import nodes as n
 from loadmaster.sql.access import Access
-from loadmaster.sql.expressions import Compiler, EvaluationError, truth
+from loadmaster.sql.expressions import Compiler, truth
 from loadmaster.sql.jsvalues import UNDEF
 from loadmaster.sql.plan import normalize_where, plan_reads
 from loadmaster.sql.scope import Scope, Source
