@@ -132,16 +132,16 @@ def _geometries(value: Any) -> Iterator[dict[str, Any]]:
         raise GeoError("Unknown Geometry Type")
     kind = value.get("type")
     if kind == "FeatureCollection":
-        for feature in value.get("features") or ():
+        for feature in value["features"]:
             yield from _geometries(feature)
     elif kind == "Feature":
         if value.get("geometry") is not None:
             yield from _geometries(value["geometry"])
     elif kind == "GeometryCollection":
-        for geometry in value.get("geometries") or ():
+        for geometry in value["geometries"]:
             yield from _geometries(geometry)
     elif kind in _SINGLE:
-        for part in value.get("coordinates") or ():
+        for part in value["coordinates"]:
             yield {"type": _SINGLE[kind], "coordinates": part}
     elif kind in ("Point", "LineString", "Polygon"):
         yield value
@@ -267,12 +267,16 @@ def _convert(coordinates: Any = UNDEF, geo_type: Any = UNDEF, properties: Any = 
     return _feature(kind, coordinates, properties)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _crosses(first: Any = UNDEF, second: Any = UNDEF) -> bool:
     # HarperDB's geoCrosses is Turf's !booleanDisjoint; any failure answers false.
     values = (first, second)
     if any(is_null(v) for v in values):
         return False
-    if any(isinstance(v, dict) and None in (v.get("coordinates") or ()) for v in values):
+    if any(isinstance(v, dict) and None in _list(v.get("coordinates")) for v in values):
         return False
     try:
         return intersects(list(_geometries(_cast(first))), list(_geometries(_cast(second))))

@@ -374,6 +374,14 @@ def test_geo_area_length_circle_convert(dogs: Instance) -> None:
     [parts] = answer(dogs, f"SELECT geoArea('{outer}') AS o, geoArea('{hole}') AS h")
     assert math.isclose(row["holed"], parts["o"] - parts["h"], rel_tol=1e-12)
     assert row["point"] == 0
+    # Turf throws on a collection without its list (HarperDB: NaN); a null geometry adds 0.
+    [row] = answer(
+        dogs,
+        'SELECT geoArea(\'{"type":"FeatureCollection"}\') AS fc, '
+        'geoArea(\'{"type":"Feature","geometry":null}\') AS f',
+    )
+    assert math.isnan(row["fc"])
+    assert row["f"] == 0
     # Length: haversine per segment on Turf's 6371008.8 m earth, kilometers by default.
     [row] = answer(dogs, f"SELECT geoLength('{LINE}') AS km, geoLength('{LINE}', 'miles') AS mi")
     degree_km = 6371.0088 * math.pi / 180
