@@ -3,8 +3,8 @@
 HarperDB wraps each Turf call: a missing argument or a Turf failure gives ``NaN`` for the
 measuring functions and ``false`` for the tests, so a bad value never fails the statement;
 only ``geoNear`` without a distance and a bad ``geoConvert`` throw (a 500 search problem).
-``geoContains``, ``geoEqual`` and ``geoDifference`` need polygon clipping and Turf's
-containment and equality rules, which are not built: they fail as a search problem.
+``geoEqual`` and ``geoDifference`` need Turf's equality rules and polygon clipping, which are
+not built, and so does ``geoContains`` for a MultiPoint inside: they fail as a search problem.
 """
 
 import math
@@ -14,7 +14,11 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.sql.geo_predicates import intersects
+from loadmaster.sql.geo_predicates import (
+    UnbuiltPairError,
+    contains,
+    intersects,
+)
 from loadmaster.sql.jsvalues import UNDEF, is_null, is_number, js_bool, js_number, js_str
 
 __all__ = ["GEO_FUNCTIONS", "GEO_NAMES"]
@@ -271,17 +275,45 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _crosses(first: Any = UNDEF, second: Any = UNDEF) -> bool:
-    # HarperDB's geoCrosses is Turf's !booleanDisjoint; any failure answers false.
+def _testable(first: Any, second: Any) -> bool:
+    # HarperDB's guards before a Turf test: both given, no null among plain coordinates.
     values = (first, second)
     if any(is_null(v) for v in values):
         return False
-    if any(isinstance(v, dict) and None in _list(v.get("coordinates")) for v in values):
+    return not any(isinstance(v, dict) and None in _list(v.get("coordinates")) for v in values)
+
+
+def _crosses(first: Any = UNDEF, second: Any = UNDEF) -> bool:
+    # HarperDB's geoCrosses is Turf's !booleanDisjoint; any failure answers false.
+    if not _testable(first, second):
         return False
     try:
         return intersects(list(_geometries(_cast(first))), list(_geometries(_cast(second))))
     except (GeoError, TypeError, KeyError, IndexError, AttributeError):
         return False
+
+
+def _geometry(value: Any) -> dict[str, Any]:
+    # Turf's getGeom: a Feature's geometry, else the value itself.
+    value = _cast(value)
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict):
+        raise GeoError("geojson must be a Feature or Geometry")
+    return value
+
+
+def _contains(first: Any = UNDEF, second: Any = UNDEF) -> bool:
+    # HarperDB's geoContains is Turf's booleanContains; a failure (or a pair of types Turf
+    # refuses) answers false, a pair Turf decides that is not built fails the statement.
+    if not _testable(first, second):
+        return False
+    try:
+        return contains(_geometry(first), _geometry(second))
+    except UnbuiltPairError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return False  # GeoError, NotSupportedError, and what Turf would throw on
 
 
 def _unsupported(*_: Any) -> Any:
@@ -296,4 +328,5 @@ GEO_FUNCTIONS: dict[str, Any] = dict.fromkeys(GEO_NAMES, _unsupported) | {
     "geoNear": _near,
     "geoConvert": _convert,
     "geoCrosses": _crosses,
+    "geoContains": _contains,
 }

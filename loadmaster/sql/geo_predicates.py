@@ -1,35 +1,54 @@
-"""Turf.js 6.5's ``booleanDisjoint`` on single geometries (Point, LineString, Polygon), plane
-arithmetic on the coordinates as Turf does it; ``geoCrosses`` is its negation.
+"""Turf.js 6.5's ``booleanDisjoint`` and ``booleanContains``: plane arithmetic on the
+coordinates, as Turf does it (HarperDB's ``geoCrosses`` is ``!booleanDisjoint``, its
+``geoContains`` is ``booleanContains``).
 
 Each pair is decided as Turf decides it: a point on a line by a zero cross product, a point in
-a polygon by ray casting with the boundary counted as inside, lines against lines and polygon
-outlines by proper segment intersections (collinear overlaps do not count, as in Turf).
+a polygon by ray casting (the boundary counted as inside unless Turf ignores it), lines against
+lines and polygon outlines by proper segment intersections (collinear overlaps do not count).
 """
 
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["intersects"]
+__all__ = ["NotSupportedError", "UnbuiltPairError", "contains", "intersects"]
 
 Position = list[Any]
 
 
-def _on_segment(start: Position, end: Position, pt: Position) -> bool:
+class NotSupportedError(ValueError):
+    """A pair of geometry types Turf's booleanContains refuses (HarperDB answers false)."""
+
+
+class UnbuiltPairError(ValueError):
+    """A pair Turf's booleanContains decides that is not built here (fails the statement)."""
+
+
+def _within(low: Any, value: Any, high: Any, open_low: bool, open_high: bool) -> bool:
+    above = low < value if open_low else low <= value
+    below = value < high if open_high else value <= high
+    return bool(above and below)
+
+
+def _on_segment(
+    start: Position, end: Position, pt: Position, open_start: bool = False, open_end: bool = False
+) -> bool:
+    # isPointOnLineSegment; an open end excludes that vertex (ignoreEndVertices).
     dxc, dyc = pt[0] - start[0], pt[1] - start[1]
     dxl, dyl = end[0] - start[0], end[1] - start[1]
     if dxc * dyl - dyc * dxl != 0:
         return False
-    if abs(dxl) >= abs(dyl):
-        if dxl > 0:
-            return bool(start[0] <= pt[0] <= end[0])
-        return bool(end[0] <= pt[0] <= start[0])
-    if dyl > 0:
-        return bool(start[1] <= pt[1] <= end[1])
-    return bool(end[1] <= pt[1] <= start[1])
+    axis = 0 if abs(dxl) >= abs(dyl) else 1
+    if (dxl if axis == 0 else dyl) > 0:
+        return _within(start[axis], pt[axis], end[axis], open_start, open_end)
+    return _within(end[axis], pt[axis], start[axis], open_end, open_start)
 
 
-def _on_line(line: list[Position], pt: Position) -> bool:
-    return any(_on_segment(a, b, pt) for a, b in pairwise(line))
+def _on_line(line: list[Position], pt: Position, ignore_end_vertices: bool = False) -> bool:
+    last = len(line) - 2
+    return any(
+        _on_segment(a, b, pt, ignore_end_vertices and i == 0, ignore_end_vertices and i == last)
+        for i, (a, b) in enumerate(pairwise(line))
+    )
 
 
 def _in_ring(pt: Position, ring: list[Position], ignore_boundary: bool) -> bool:
@@ -53,11 +72,11 @@ def _in_ring(pt: Position, ring: list[Position], ignore_boundary: bool) -> bool:
     return inside
 
 
-def _in_polygon(pt: Position, rings: list[list[Position]]) -> bool:
-    # booleanPointInPolygon without ignoreBoundary: inside the outer ring, not inside a hole.
-    if not _in_ring(pt, rings[0], ignore_boundary=False):
+def _in_polygon(pt: Position, rings: list[list[Position]], ignore_boundary: bool = False) -> bool:
+    # booleanPointInPolygon: inside the outer ring and not inside a hole.
+    if not _in_ring(pt, rings[0], ignore_boundary):
         return False
-    return not any(_in_ring(pt, hole, ignore_boundary=True) for hole in rings[1:])
+    return not any(_in_ring(pt, hole, not ignore_boundary) for hole in rings[1:])
 
 
 def _segments_cross(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:
@@ -112,3 +131,76 @@ def _meet(one: dict[str, Any], two: dict[str, Any]) -> bool:
 def intersects(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> bool:
     """Tell whether any single geometry of ``first`` meets one of ``second`` (not disjoint)."""
     return any(_meet(a, b) for a in first for b in second)
+
+
+def _bbox(coordinates: Any) -> tuple[Any, Any, Any, Any]:
+    points: list[Position] = []
+
+    def collect(value: Any) -> None:
+        if value and not isinstance(value[0], list):
+            points.append(value)
+        else:
+            for part in value:
+                collect(part)
+
+    collect(coordinates)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _bbox_holds(outer: Any, inner: Any) -> bool:
+    # Turf's doBBoxOverlap, which really asks whether the first box holds the second.
+    a, b = _bbox(outer), _bbox(inner)
+    return bool(a[0] <= b[0] and a[2] >= b[2] and a[1] <= b[1] and a[3] >= b[3])
+
+
+def _polygon_holds_line(rings: list[list[Position]], line: list[Position]) -> bool:
+    # Turf 6.5: true as soon as one segment's midpoint is strictly inside.
+    if not _bbox_holds(rings, line):
+        return False
+    return any(
+        _in_polygon([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], rings, ignore_boundary=True)
+        for a, b in pairwise(line)
+    )
+
+
+def _polygon_holds_polygon(outer: list[list[Position]], inner: list[list[Position]]) -> bool:
+    if not _bbox_holds(outer, inner):
+        return False
+    return all(_in_polygon(p, outer) for ring in inner for p in ring)
+
+
+def _line_holds_line(outer: list[Position], inner: list[Position]) -> bool:
+    if not all(_on_line(outer, p) for p in inner):
+        return False
+    return any(_on_line(outer, p, ignore_end_vertices=True) for p in inner)
+
+
+def contains(one: dict[str, Any], two: dict[str, Any]) -> bool:
+    """Tell whether geometry ``one`` contains ``two`` by Turf's booleanContains.
+
+    Raises:
+        NotSupportedError: Turf refuses this pair of types.
+        UnbuiltPairError: Turf decides the pair (a MultiPoint inside) but it is not built.
+    """
+    kinds, a, b = (one.get("type"), two.get("type")), one["coordinates"], two["coordinates"]
+    if kinds == ("Point", "Point"):
+        return bool(a[0] == b[0] and a[1] == b[1])
+    if kinds == ("MultiPoint", "Point"):
+        return any(p[0] == b[0] and p[1] == b[1] for p in a)
+    if kinds == ("LineString", "Point"):
+        return _on_line(a, b, ignore_end_vertices=True)
+    if kinds == ("LineString", "LineString"):
+        return _line_holds_line(a, b)
+    if kinds == ("Polygon", "Point"):
+        return _in_polygon(b, a, ignore_boundary=True)
+    if kinds == ("Polygon", "LineString"):
+        return _polygon_holds_line(a, b)
+    if kinds == ("Polygon", "Polygon"):
+        return _polygon_holds_polygon(a, b)
+    if kinds in (("MultiPoint", "MultiPoint"), ("LineString", "MultiPoint")) or kinds == (
+        "Polygon",
+        "MultiPoint",
+    ):
+        raise UnbuiltPairError(f"{kinds[0]} containing {kinds[1]} is not available")
+    raise NotSupportedError(f"{kinds[1]} geometry not supported")
