@@ -133,27 +133,27 @@ class RowFaults:
         found, self._found = self._found, []
         return found
 
-    def fault(self, found: Anomaly, *, loadable: bool) -> bool:
+    def fault(self, *found: Anomaly, loadable: bool) -> bool:
         """Count one faulty row; return whether it is loaded.
 
         Args:
-            found: The row's fault.
+            found: The row's faults (at least one); a stop names the first.
             loadable: The row can be loaded as it is (``continue`` loads it); a row that
                 cannot (not JSON, not an object) is rejected under ``continue`` too.
         """
-        self._found.append(found)
+        self._found += found
         self.faulty_rows += 1
         policy = self.checks.on_error
         if loadable and policy == "continue":
             return True
         if policy == "abort":
-            self.stop = LoadAbortedError(f"Load aborted at {found.describe()}")
+            self.stop = LoadAbortedError(f"Load aborted at {found[0].describe()}")
             return False
         self.rejected += 1
         limit = self.checks.max_errors
         if limit is not None and self.rejected > limit:
             self.stop = LoadAbortedError(
                 f"Load aborted: more than {limit} rows were rejected, "
-                f"the last at {found.describe()}"
+                f"the last at {found[0].describe()}"
             )
         return False

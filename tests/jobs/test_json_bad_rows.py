@@ -1,12 +1,10 @@
 """JSON loads (file, data, URL, S3) report faulty rows as CSV loads do, and obey on_error."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import loadmaster
 from loadmaster.errors import InvalidRequestError
 from loadmaster.instance import Instance
 from loadmaster.jobs.load_policy import LoadOptions
@@ -33,10 +31,9 @@ ERRORS = [
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Instance]:
-    with loadmaster.open(tmp_path / "d", admin_password="pw") as db:
-        db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
-        yield db
+def db(instance: Instance) -> Instance:
+    instance.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+    return instance
 
 
 @pytest.fixture
