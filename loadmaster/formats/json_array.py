@@ -263,7 +263,7 @@ class JsonArraySplitter:
         """Word msgspec's failure on ``region`` (at ``_pending[start]``) with its line."""
         reason = str(exc)
         found = _AT_BYTE.search(reason)
-        at = min(int(found.group(1)) - 1, len(region)) if found is not None else 0
+        at = min(max(int(found.group(1)) - 1, 0), len(region)) if found is not None else 0
         line = self._line + self._pending.count(b"\n", 0, start) + region.count(b"\n", 0, at)
         return JsonArrayError(f"Invalid JSON: {_AT_BYTE.sub('', reason)} (line {line})")
 
