@@ -19,6 +19,7 @@ from typing import Final, Literal
 
 import msgspec
 
+from loadmaster import wording
 from loadmaster.errors import LoadAbortedError
 
 #: Longest value kept in an anomaly.
@@ -147,13 +148,10 @@ class RowFaults:
         if loadable and policy == "continue":
             return True
         if policy == "abort":
-            self.stop = LoadAbortedError(f"Load aborted at {found[0].describe()}")
+            self.stop = LoadAbortedError(wording.aborted_at(found[0].describe()))
             return False
         self.rejected += 1
         limit = self.checks.max_errors
         if limit is not None and self.rejected > limit:
-            self.stop = LoadAbortedError(
-                f"Load aborted: more than {limit} rows were rejected, "
-                f"the last at {found[0].describe()}"
-            )
+            self.stop = LoadAbortedError(wording.too_many_rejected(limit, found[0].describe()))
         return False
