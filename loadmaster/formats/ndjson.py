@@ -64,13 +64,15 @@ class NdjsonSplitter:
                 body = body[len(_BOM) :]
         first_line = self._lines + 1
         self._lines += body.count(b"\n")
-        joined = body.strip().replace(b"\n", b",")
+        text = body.strip()
         try:
-            records = _RECORDS.decode(b"".join((b"[", joined, b"]")))
+            records = _RECORDS.decode(b"".join((b"[", text.replace(b"\n", b","), b"]")))
         except (msgspec.DecodeError, msgspec.ValidationError):
             records = self._line_by_line(body, first_line)
         else:
-            if keys_faulty(records, self._primary_key):
+            # One record per line (``{..},{..}`` on one line is not NDJSON), no faulty key.
+            lines = text.count(b"\n") + 1 if text else 0
+            if len(records) != lines or keys_faulty(records, self._primary_key):
                 records = self._line_by_line(body, first_line)
         if self._cast_json and any(mark in body for mark in _MAYBE_JSON_TEXT):
             for record in records:
