@@ -150,6 +150,10 @@ class Table:
         with self._catalog.env.read() as txn:
             return txn.stat(state.primary)["entries"]
 
+    def last_commit(self) -> int:
+        """Return the id of the last write committed to this table's environment."""
+        return self._catalog.env.last_commit()
+
     def describe(self) -> dict[str, Any]:
         """Return HarperDB's ``describe_table`` body for this table."""
         state = self._state()
