@@ -51,7 +51,7 @@ class TextFormatter(logging.Formatter):
         """Return the record's time as ``2026-12-01 12:00:00,123`` (local time)."""
         if datefmt:
             return super().formatTime(record, datefmt)
-        return self.default_msec_format % (self._seconds.text(record.created), record.msecs)
+        return f"{self._seconds.text(record.created)},{int(record.msecs):03d}"
 
 
 class JsonFormatter(logging.Formatter):

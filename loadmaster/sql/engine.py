@@ -86,11 +86,16 @@ class PreparedSql:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Run the statement; yield its rows (a write yields its one answer object)."""
+        return self.counted()[0]
+
+    def counted(self) -> tuple[Iterator[dict[str, Any]], int | None]:
+        """Run the statement; return its rows and, when known before they are read, how
+        many there are."""
         if self.deferred is not None:
             raise self.deferred
         if self.plan is not None:
-            return self.plan.rows()
-        return iter([_write(self.statement, self.store, self.user)])
+            return self.plan.counted()
+        return iter([_write(self.statement, self.store, self.user)]), 1
 
 
 def prepare_sql(text: Any, store: Store, user: User) -> PreparedSql:

@@ -37,15 +37,23 @@ class SelectPlan:
     """A validated, permission-checked SELECT; :meth:`rows` runs it (streamed when it can)."""
 
     keys: list[str]
-    run: Callable[[], Iterator[dict[str, Any]]] = field(repr=False)
+    run: Callable[[], "Rows"] = field(repr=False)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Yield the result rows."""
+        return self.run()[0]
+
+    def counted(self) -> "Rows":
+        """Return the result rows and, when known before they are read, how many there are."""
         return self.run()
 
 
-def _empty() -> Iterator[dict[str, Any]]:
-    return iter(())
+#: Result rows, and their number when it is known up front.
+Rows = tuple[Iterator[dict[str, Any]], int | None]
+
+
+def _empty() -> Rows:
+    return iter(()), 0
 
 
 def open_sources(refs: tuple[n.TableRef, ...], store: Store) -> list[Table]:
@@ -268,7 +276,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         # Only COUNT(*) of a whole table: the table's record count answers it.
         count = tables[0].record_count()
         return SelectPlan(
-            [o.key for o in outputs], lambda: iter([dict.fromkeys(keys_of(outputs), count)])
+            [o.key for o in outputs], lambda: (iter([dict.fromkeys(keys_of(outputs), count)]), 1)
         )
     shape = _shape(outputs, any(j.kind != "inner" for j in stmt.joins))
     start, stop = _page(stmt)
@@ -276,9 +284,9 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
 
     direct = _record_shape(outputs) if not (stmt.joins or grouped or order_fns) else None
 
-    def run() -> Iterator[dict[str, Any]]:
+    def run() -> Rows:
         if scope is None:
-            return iter([shape(())])
+            return iter([shape(())]), 1
         reads = plan_reads(where, [j.on for j in stmt.joins if j.on], scope, tables)
         if direct is not None:
             # One table, plain columns, no sorting: shape records as they stream.
@@ -289,7 +297,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
             plain_rows: Iterator[dict[str, Any]] = map(direct, records)
             if stmt.distinct:
                 plain_rows = _distinct(plain_rows)
-            return _paged(plain_rows, start, stop)
+            return _paged(plain_rows, start, stop), _direct_total(stmt, reads[0], where_fn is None)
         steps = [
             _step(join, reads[i + 1], on_fns[i], scope, i + 1) for i, join in enumerate(stmt.joins)
         ]
@@ -305,9 +313,24 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         shaped: Iterator[dict[str, Any]] = map(shape, rows)
         if stmt.distinct:
             shaped = _distinct(shaped)
-        return _paged(shaped, start, stop)
+        return _paged(shaped, start, stop), None
 
     return SelectPlan(keys, run)
+
+
+def _direct_total(stmt: n.Select, read: Prefetch, everything: bool) -> int | None:
+    """Count the rows of a one-table SELECT without reading them: every record (no WHERE),
+    or the prefetched keys when the index answered the WHERE exactly; else None."""
+    if stmt.distinct:
+        return None
+    if everything and read.keys is None:
+        found = read.table.record_count()
+    elif read.keys is not None and (everything or read.exact):
+        found = len(read.keys)
+    else:
+        return None
+    start, stop = _page(stmt)
+    return max(0, (found if stop is None else min(found, stop)) - start)
 
 
 def _paged(
