@@ -12,22 +12,17 @@ import binascii
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
-from typing import Any
+from collections.abc import Collection
 
 import msgspec
 
+from loadmaster.server.asgi import ASGIApp, Message, Receive, Scope, Send
 from loadmaster.server.metrics import Metrics
 
 __all__ = ["AccessLog", "route_name"]
 
 log = logging.getLogger("loadmaster.access")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PEEK_BYTES = 64 << 10
 #: An access log line: client, method, path, operation, status, milliseconds, user.

@@ -13,14 +13,12 @@ once) costs a dictionary entry, not a timer.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Callable
 
 from starlette.requests import ClientDisconnect
 
 from loadmaster.errors import LoadmasterError, PayloadTooLargeError, RequestTimeoutError
-
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+from loadmaster.server.asgi import Receive
 
 #: Seconds a body may take before the floor rate applies (a connection's slow start).
 GRACE_SECONDS = 5.0

@@ -7,8 +7,7 @@ body with its ``Content-Length`` and ``Content-Type``.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from starlette.requests import ClientDisconnect
@@ -20,6 +19,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from loadmaster.server.asgi import Receive, Scope, Send
 from loadmaster.server.body import BodyReader
 from loadmaster.server.pipeline import Pipeline
 
@@ -30,10 +30,6 @@ __all__ = ["JSON", "OperationsRoute", "encode_json"]
 
 log = logging.getLogger("loadmaster.server.app")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 JSON = "application/json"
 _JSON = JSON.encode()

@@ -163,7 +163,11 @@ def test_delete_records_before_checks(filled: Instance) -> None:
                 "operation": "search_by_conditions",
                 "table": "t",
                 "conditions": [
-                    {"search_attribute": "score", "search_type": "between", "search_value": [10, 20]}
+                    {
+                        "search_attribute": "score",
+                        "search_type": "between",
+                        "search_value": [10, 20],
+                    }
                 ],
                 "limit": 15,
             },

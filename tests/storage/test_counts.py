@@ -36,7 +36,7 @@ def cond(attribute: str, kind: str, value: Any) -> Condition:
     [
         (cond("age", "equals", 30), 2),
         (cond("age", "equals", "30"), 1),
-        (cond("age", "equals", True), 1),
+        (Condition(attribute="age", type="equals", value=True), 1),
         (cond("age", "equals", float("nan")), 1),
         (cond("name", "equals", "Ann"), 2),
         (cond("name", "equals", "nobody"), 0),
