@@ -47,6 +47,14 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
         self._seconds = _Seconds(self.default_time_format, self.converter)
 
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a text line: what the standard formatter makes of it."""
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        return f"{record.asctime} {record.levelname} {record.name}: {record.message}"
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
         """Return the record's time as ``2026-12-01 12:00:00,123`` (local time)."""
         if datefmt:

@@ -1,6 +1,7 @@
 """The text format writes times as logging's own Formatter does, made once per second."""
 
 import logging
+import sys
 
 from loadmaster.server.log_setup import TEXT_FORMAT, JsonFormatter, TextFormatter
 
@@ -17,6 +18,13 @@ def test_text_lines_are_those_of_the_standard_formatter() -> None:
     for created in (1_764_590_400.123, 1_764_590_400.987, 1_764_590_401.004, 1_700_000_000.5):
         record = _record(created)
         assert ours.format(record) == standard.format(_record(created))
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        failed = _record(1_764_590_400.5)
+        failed.exc_info = sys.exc_info()
+        assert ours.format(failed) == standard.format(failed)
+        assert "ValueError: boom" in ours.format(failed)
     assert ours.formatTime(_record(1_764_590_400.1), "%H") == standard.formatTime(
         _record(1_764_590_400.1), "%H"
     )
