@@ -1,10 +1,11 @@
 """The access log and the HTTP metrics: one line and one count per request.
 
-An ASGI middleware, so the routes stay as they are. A line has the method, the path (never
-the query string: the events route accepts a token there), the operation of a ``POST /`` body,
-the status, the duration and the user the credentials name; never a body, a password or a
-token. The operation is read from the body's first 64 KiB (and its last chunk) as the body
-goes by, so nothing is decoded twice and big bodies are not copied.
+An ASGI middleware, so the routes stay as they are; lines go to logging a batch at a time
+(:mod:`.access_lines`). A line has the method, the path (never the query string: the events
+route accepts a token there), the operation of a ``POST /`` body, the status, the duration and
+the user the credentials name; never a body, a password or a token. The operation is read from
+the body's first 64 KiB (and its last chunk) as the body goes by, so nothing is decoded twice
+and big bodies are not copied.
 """
 
 import base64
@@ -16,6 +17,7 @@ from collections.abc import Collection
 
 import msgspec
 
+from loadmaster.server.access_lines import AccessLines
 from loadmaster.server.asgi import ASGIApp, Message, Receive, Scope, Send
 from loadmaster.server.metrics import Metrics
 
@@ -25,8 +27,6 @@ log = logging.getLogger("loadmaster.access")
 
 
 _PEEK_BYTES = 64 << 10
-#: An access log line: client, method, path, operation, status, milliseconds, user.
-_LINE = "%s %s %s %s %d %.2fms user=%s"
 _OPERATION = re.compile(rb'"operation"\s*:\s*"([A-Za-z_]{1,64})"')
 _USERNAME = re.compile(rb'"username"\s*:\s*"([^"\\]{1,200})"')
 _ROUTES = (
@@ -102,9 +102,13 @@ class AccessLog:
         self._app = app
         self._metrics = metrics
         self._operations = frozenset(operations)
+        self._lines = AccessLines()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection event; time and record HTTP requests."""
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
@@ -128,6 +132,20 @@ class AccessLog:
             await self._app(scope, receiving, sending)
         finally:
             self._record(scope, peek, status, time.perf_counter() - started)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the server's start and stop on; log the waiting lines when it stops."""
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self._lines.flush()
+            return message
+
+        try:
+            await self._app(scope, receiving, send)
+        finally:
+            self._lines.flush()
 
     def _record(self, scope: Scope, peek: _BodyPeek | None, status: int, seconds: float) -> None:
         path: str = scope["path"]
@@ -157,13 +175,7 @@ class AccessLog:
             "user": user,
         }
         args = (address, method, path, known or "-", status, seconds * 1000, user or "-")
-        # As log.info() would, less the search of the stack for the caller (a line per
-        # request): the record names this function instead.
-        log.handle(
-            log.makeRecord(
-                log.name, logging.INFO, __file__, 0, _LINE, args, None, "_record", {"event": event}
-            )
-        )
+        self._lines.add(time.time(), args, event)
 
     def _user(self, scope: Scope, peek: _BodyPeek | None) -> str | None:
         for name, value in scope["headers"]:

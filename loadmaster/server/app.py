@@ -38,7 +38,7 @@ def error_response(exc: LoadmasterError) -> Response:
 
 
 class _Front:
-    """Send ``POST /`` straight to its route inside the access log, the rest to Starlette.
+    """Send ``POST /`` straight to its route, the rest to Starlette (inside the access log).
 
     Operations are nearly every request a server answers (clients polling ``get_job``), and
     Starlette's error and exception middleware and its router add a good part of a small
@@ -90,8 +90,11 @@ def create_app(instance: "Instance") -> ASGIApp:
                 methods=["PUT", "POST"],
             ),
         ],
-        middleware=[*cors, Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)],
+        middleware=[*cors, Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)]
+        if cors
+        else [],
     )
     if cors:
+        # Preflights are answered (and left out of the access log) by the CORS middleware.
         return app
-    return _Front(AccessLog(operations, metrics=metrics, operations=OPERATIONS), app)
+    return AccessLog(_Front(operations, app), metrics=metrics, operations=OPERATIONS)
