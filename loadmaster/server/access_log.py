@@ -1,11 +1,11 @@
 """The access log and the HTTP metrics: one line and one count per request.
 
-An ASGI middleware, so the routes stay as they are; lines go to logging a batch at a time
-(:mod:`.access_lines`). A line has the method, the path (never the query string: the events
-route accepts a token there), the operation of a ``POST /`` body, the status, the duration and
-the user the credentials name; never a body, a password or a token. The operation is read from
-the body's first 64 KiB (and its last chunk) as the body goes by, so nothing is decoded twice
-and big bodies are not copied.
+An ASGI middleware, so the routes stay as they are; requests are counted and logged a batch at
+a time (:mod:`.request_records`). A line has the method, the path (never the query string: the
+events route accepts a token there), the operation of a ``POST /`` body, the status, the
+duration and the user the credentials name; never a body, a password or a token. The operation
+is read from the body's first 64 KiB (and its last chunk) as the body goes by, so nothing is
+decoded twice and big bodies are not copied.
 """
 
 import base64
@@ -17,9 +17,9 @@ from collections.abc import Collection
 
 import msgspec
 
-from loadmaster.server.access_lines import AccessLines
 from loadmaster.server.asgi import ASGIApp, Message, Receive, Scope, Send
 from loadmaster.server.metrics import Metrics
+from loadmaster.server.request_records import Answered, RequestRecords
 
 __all__ = ["AccessLog", "route_name"]
 
@@ -102,7 +102,7 @@ class AccessLog:
         self._app = app
         self._metrics = metrics
         self._operations = frozenset(operations)
-        self._lines = AccessLines()
+        self._records = RequestRecords(metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection event; time and record HTTP requests."""
@@ -134,48 +134,43 @@ class AccessLog:
             self._record(scope, peek, status, time.perf_counter() - started)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the server's start and stop on; log the waiting lines when it stops."""
+        """Pass the server's start and stop on; record the waiting requests when it stops."""
 
         async def receiving() -> Message:
             message = await receive()
             if message["type"] == "lifespan.shutdown":
-                self._lines.flush()
+                self._records.flush()
             return message
 
         try:
             await self._app(scope, receiving, send)
         finally:
-            self._lines.flush()
+            self._records.flush()
 
     def _record(self, scope: Scope, peek: _BodyPeek | None, status: int, seconds: float) -> None:
         path: str = scope["path"]
-        known: str | None = None  # the operation of a POST / body, when it names one
+        operation: str | None = None  # the operation of a POST / body ("unknown": none)
         if peek is not None:
-            operation = peek.find(_OPERATION)
-            known = operation if operation in self._operations else None
-            label = known or "unknown"
+            found = peek.find(_OPERATION)
+            label = operation = found if found in self._operations else "unknown"
         else:
             label = route_name(path)
-        self._metrics.observe_request(label, status, seconds)
-        if not log.isEnabledFor(logging.INFO):
-            return
-        user = self._user(scope, peek)
+        logged = log.isEnabledFor(logging.INFO)
         client = scope.get("client")
-        address = client[0] if client else "-"
-        method = scope["method"]
-        shown = label if peek is not None else None
-        event = {
-            "event": "request",
-            "client": address,
-            "method": method,
-            "path": path,
-            "operation": shown,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-            "user": user,
-        }
-        args = (address, method, path, known or "-", status, seconds * 1000, user or "-")
-        self._lines.add(time.time(), args, event)
+        self._records.add(
+            Answered(
+                created=time.time(),
+                label=label,
+                status=status,
+                seconds=seconds,
+                client=client[0] if client else "-",
+                method=scope["method"],
+                path=path,
+                operation=operation,
+                user=self._user(scope, peek) if logged else None,
+                logged=logged,
+            )
+        )
 
     def _user(self, scope: Scope, peek: _BodyPeek | None) -> str | None:
         for name, value in scope["headers"]:

@@ -1,4 +1,4 @@
-"""Access log lines go to logging in batches: soon, all of them, with their request's time."""
+"""Answered requests are counted and logged in batches: soon, all of them, with their time."""
 
 import asyncio
 import logging
@@ -7,12 +7,35 @@ from typing import Any
 
 import pytest
 
-from loadmaster.server.access_lines import BATCH_LINES, AccessLines
 from loadmaster.server.access_log import AccessLog
 from loadmaster.server.asgi import Message, Receive, Scope, Send
 from loadmaster.server.metrics import Metrics
+from loadmaster.server.request_records import BATCH_REQUESTS, Answered, RequestRecords
 
-ARGS = ("127.0.0.1", "POST", "/", "get_job", 200, 0.25, "HDB_ADMIN")
+COUNTED = b'loadmaster_http_requests_total{operation="get_job",status="200"}'
+
+
+def answered(created: float = 1_764_590_400.25, **fields: Any) -> Answered:
+    base: dict[str, Any] = {
+        "created": created,
+        "label": "get_job",
+        "status": 200,
+        "seconds": 0.00025,
+        "client": "127.0.0.1",
+        "method": "POST",
+        "path": "/",
+        "operation": "get_job",
+        "user": "HDB_ADMIN",
+        "logged": True,
+    }
+    return Answered(**{**base, **fields})
+
+
+def counted(metrics: Metrics) -> float:
+    for line in metrics.scrape().splitlines():
+        if line.startswith(COUNTED):
+            return float(line.split()[-1])
+    return 0.0
 
 
 class Kept(logging.Handler):
@@ -39,11 +62,10 @@ def kept() -> Iterator[Kept]:
     logger.setLevel(level)
 
 
-def test_a_line_is_logged_soon_with_the_time_of_its_request(kept: Kept) -> None:
+def test_a_request_is_logged_soon_with_its_time(kept: Kept) -> None:
     async def main() -> None:
         kept.arrived = asyncio.Event()
-        lines = AccessLines()
-        lines.add(1_764_590_400.25, ARGS, {"event": "request", "status": 200})
+        RequestRecords(Metrics()).add(answered())
         assert kept.records == []  # waits for company, briefly
         await asyncio.wait_for(kept.arrived.wait(), 5)
 
@@ -51,20 +73,36 @@ def test_a_line_is_logged_soon_with_the_time_of_its_request(kept: Kept) -> None:
     (record,) = kept.records
     assert record.getMessage() == "127.0.0.1 POST / get_job 200 0.25ms user=HDB_ADMIN"
     assert (record.created, record.msecs) == (1_764_590_400.25, 250.0)
-    assert record.event == {"event": "request", "status": 200}  # type: ignore[attr-defined]
+    assert record.event == {  # type: ignore[attr-defined]
+        "event": "request",
+        "client": "127.0.0.1",
+        "method": "POST",
+        "path": "/",
+        "operation": "get_job",
+        "status": 200,
+        "duration_ms": 0.25,
+        "user": "HDB_ADMIN",
+    }
 
 
-def test_a_full_batch_is_logged_at_once(kept: Kept) -> None:
+def test_a_full_batch_is_handled_at_once_and_a_scrape_counts_what_waits(kept: Kept) -> None:
     async def main() -> None:
-        lines = AccessLines()
-        for n in range(BATCH_LINES):
-            lines.add(1_764_590_400.0 + n, ARGS, {"n": n})
-        assert [r.event["n"] for r in kept.records] == list(range(BATCH_LINES))  # type: ignore[attr-defined]
+        metrics = Metrics()
+        records = RequestRecords(metrics)
+        for n in range(BATCH_REQUESTS):
+            records.add(answered(1_764_590_400.0 + n, logged=n % 2 == 0))
+        assert [r.created for r in kept.records] == [1_764_590_400.0 + n for n in range(0, 64, 2)]
+        records.add(answered(operation="unknown", label="unknown", user=None))
+        assert counted(metrics) == BATCH_REQUESTS
+        records.add(answered())
+        assert counted(metrics) == BATCH_REQUESTS + 1  # the scrape counted it first
+        unknown = kept.records[BATCH_REQUESTS // 2]
+        assert unknown.getMessage() == "127.0.0.1 POST / - 200 0.25ms user=-"
 
     asyncio.run(main())
 
 
-def test_waiting_lines_are_logged_when_the_server_stops(kept: Kept) -> None:
+def test_waiting_requests_are_recorded_when_the_server_stops(kept: Kept) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
