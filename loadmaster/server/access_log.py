@@ -100,7 +100,6 @@ class AccessLog:
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, operations: Collection[str]) -> None:
         self._app = app
-        self._metrics = metrics
         self._operations = frozenset(operations)
         self._records = RequestRecords(metrics)
 
