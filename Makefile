@@ -52,7 +52,7 @@ lint: $(TESTSTAMP)
 	$(VENV)/bin/mypy
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTSTAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)
