@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from loadmaster.errors import LoadmasterError, MalformedBodyError
+from loadmaster.errors import LoadmasterError
 from loadmaster.operations.table import OPERATIONS
 from loadmaster.server.access_log import AccessLog
 from loadmaster.server.asgi import ASGIApp, Receive, Scope, Send
@@ -16,7 +16,7 @@ from loadmaster.server.cors import cors_middleware
 from loadmaster.server.job_stream import job_events_route
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
-from loadmaster.server.operations_route import JSON, OperationsRoute, encode_json
+from loadmaster.server.operations_route import JSON, OperationsRoute, encode_json, error_answer
 from loadmaster.server.pipeline import Pipeline
 from loadmaster.server.uploads import UploadRoute, openapi_paths as upload_paths
 
@@ -26,15 +26,18 @@ if TYPE_CHECKING:
 
 def json_response(body: Any, status: int = 200, media_type: str = JSON) -> Response:
     """Encode an answer with msgspec; ``Content-Type`` is exactly ``application/json``."""
-    response = Response(encode_json(body), status_code=status)
-    response.headers["content-type"] = media_type
-    return response
+    return _response(status, encode_json(body), media_type)
 
 
 def error_response(exc: LoadmasterError) -> Response:
-    """Render any loadmaster error: the one place errors become HTTP answers."""
-    media_type = MalformedBodyError.content_type if isinstance(exc, MalformedBodyError) else JSON
-    return json_response(exc.body(), exc.status_code, media_type)
+    """Render any loadmaster error as a Starlette response (see :func:`error_answer`)."""
+    return _response(*error_answer(exc))
+
+
+def _response(status: int, body: bytes, media_type: str) -> Response:
+    response = Response(body, status_code=status)
+    response.headers["content-type"] = media_type
+    return response
 
 
 class _Front:
