@@ -1,4 +1,4 @@
-"""The Starlette front door: ``POST /`` for operations, ``GET /health``."""
+"""The Starlette front door: ``POST /`` for operations, ``GET /health``, the other routes."""
 
 import logging
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,10 @@ from loadmaster.server.access_log import AccessLog
 from loadmaster.server.body import BodyReader
 from loadmaster.server.cors import cors_middleware
 from loadmaster.server.job_stream import job_events_route
+from loadmaster.server.jobs_page import (
+    jobs_page_routes,
+    openapi_paths as jobs_page_paths,
+)
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.pipeline import Pipeline
@@ -125,7 +129,11 @@ def create_app(instance: "Instance") -> Starlette:
             Route(
                 "/metrics", metrics.endpoint(instance, credentials, error_response), methods=["GET"]
             ),
-            Route("/openapi.json", OpenAPIEndpoint(upload_paths()).answer, methods=["GET"]),
+            Route(
+                "/openapi.json",
+                OpenAPIEndpoint({**upload_paths(), **jobs_page_paths()}).answer,
+                methods=["GET"],
+            ),
             Route(
                 "/jobs/{job_id}/events",
                 job_events_route(instance, credentials, error_response),
@@ -136,6 +144,7 @@ def create_app(instance: "Instance") -> Starlette:
                 UploadRoute(instance, credentials, json_response, error_response).answer,
                 methods=["PUT", "POST"],
             ),
+            *jobs_page_routes(error_response),
         ],
         middleware=[
             *cors_middleware(instance.settings),
