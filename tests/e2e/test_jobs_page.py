@@ -22,12 +22,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import loadmaster
-from loadmaster.instance import Instance
 from loadmaster.operations.job_control import JOB_TYPES
 from loadmaster.server.jobs_page import CONTENT_SECURITY_POLICY
 from loadmaster.server.serve import BackgroundServer
 from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, basic
-from tests.remote_fixtures import HttpSource
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,29 +107,6 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         chrome.quit()
 
 
-@pytest.fixture
-def page_instance(tmp_path: Path) -> Iterator[Instance]:
-    # A hung source must not hold a cancel for the default 10 s grace.
-    with loadmaster.open(
-        tmp_path / "data", admin_password=ADMIN_PASSWORD, job_stop_grace=0.3
-    ) as db:
-        db.operation(
-            {"operation": "create_table", "database": "dev", "table": "dog", "primary_key": "id"}
-        )
-        yield db
-
-
-@pytest.fixture
-def stalled_source() -> Iterator[HttpSource]:
-    # Its own server, so releasing its stalled body at the end touches no other test.
-    source = HttpSource()
-    source.start()
-    try:
-        yield source
-    finally:
-        source.stop()
-
-
 def until(browser: WebDriver, check: Callable[[WebDriver], object], what: str) -> object:
     """Wait for ``check`` to return something truthy (elements may be replaced meanwhile)."""
     waiting = WebDriverWait(
@@ -152,12 +127,12 @@ def cell(browser: WebDriver, job_id: str, name: str) -> str:
 
 def test_sign_in_upload_watch_cancel_and_hostile_fields(
     browser: WebDriver,
-    page_instance: Instance,
-    stalled_source: HttpSource,
+    quick_stop_server: BackgroundServer,
+    stalled_url: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    server = page_instance.serve("127.0.0.1", 0)
+    server = quick_stop_server
     api = httpx.Client(base_url=server.url, headers={"authorization": ADMIN_AUTH})
 
     browser.get(server.url + "/ui")
@@ -196,9 +171,14 @@ def test_sign_in_upload_watch_cancel_and_hostile_fields(
     assert cell(browser, uploaded, "type") == "csv_upload_load"
 
     # A load from a source that stalls: followed live, then cancelled from its detail.
-    url = stalled_source.add("/slow.csv", b"id,name\n1,a\n", extra_length=1000, mode="stall")
     slow = api.post(
-        "/", json={"operation": "csv_url_load", "database": "dev", "table": "dog", "csv_url": url}
+        "/",
+        json={
+            "operation": "csv_url_load",
+            "database": "dev",
+            "table": "dog",
+            "csv_url": stalled_url,
+        },
     ).json()["job_id"]
     browser.find_element(By.ID, "refresh").click()
     until(browser, lambda b: cell(b, slow, "status") == "IN_PROGRESS", "the slow job running")
