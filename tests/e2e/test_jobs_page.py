@@ -5,7 +5,6 @@ them when missing and it runs as root). Without them the browser test fails: CI 
 the page, never skip it. A screenshot is kept in ``test-artifacts/ui.png``.
 """
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import loadmaster
+from loadmaster.instance import Instance
 from loadmaster.operations.job_control import JOB_TYPES
 from loadmaster.server.jobs_page import CONTENT_SECURITY_POLICY
 from loadmaster.server.serve import BackgroundServer
@@ -82,14 +82,14 @@ def test_the_page_has_no_inline_script_and_never_writes_html() -> None:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriver]:
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if chromium is None or driver is None:
         pytest.fail(
             "the jobs page test needs Debian's chromium and chromium-driver: "
             "`apt-get install chromium chromium-driver` (make test does it as root)"
         )
-    os.environ.setdefault("SE_OFFLINE", "true")  # never let selenium download a browser
+    monkeypatch.setenv("SE_OFFLINE", "true")  # never let selenium download a browser or driver
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for argument in (
@@ -239,3 +239,83 @@ def test_sign_in_upload_watch_cancel_and_hostile_fields(
     until(browser, lambda b: b.find_element(By.ID, "sign-in").is_displayed(), "signed out")
     assert browser.execute_script("return sessionStorage.length") == 0
     api.close()
+
+
+def sign_in(browser: WebDriver, **fields: str) -> None:
+    for name, value in fields.items():
+        box = browser.find_element(By.ID, name)
+        box.clear()
+        box.send_keys(value)
+    browser.find_element(By.ID, "sign-in-button").click()
+
+
+def test_token_sign_in_paging_filters_and_refusals(
+    browser: WebDriver, server: BackgroundServer, h1: httpx.Client, instance: Instance
+) -> None:
+    instance.operation(
+        {"operation": "create_table", "database": "dev", "table": "dog", "primary_key": "id"}
+    )
+    jobs = [
+        h1.post(
+            "/",
+            json={
+                "operation": "csv_data_load",
+                "table": "dog",
+                "database": "dev",
+                "data": "id\n1\n",
+            },
+        ).json()["job_id"]
+        for _ in range(22)  # a page and a bit
+    ]
+    for job_id in jobs:
+        assert instance.wait_for_job(job_id, timeout=30) is not None
+    tokens = h1.post("/", json={"operation": "create_authentication_tokens"}).json()
+
+    browser.get(server.url + "/ui/")
+    sign_in(browser, username="HDB_ADMIN", password="wrong")
+    until(
+        browser,
+        lambda b: b.find_element(By.ID, "notice").text == "Sign-in failed: Login failed",
+        "a refused password",
+    )
+    assert not browser.find_element(By.ID, "app").is_displayed()
+    browser.find_element(By.ID, "method-token").click()
+    sign_in(browser, token="not-a-token")
+    until(
+        browser,
+        lambda b: b.find_element(By.ID, "notice").text.startswith("Sign-in failed: "),
+        "a refused token",
+    )
+    sign_in(browser, token=tokens["operation_token"])
+    until(browser, lambda b: b.find_element(By.ID, "app").is_displayed(), "signed in by token")
+    assert browser.find_element(By.ID, "whoami").text == "signed in as HDB_ADMIN"
+
+    def shown(b: WebDriver) -> list[str]:
+        rows = b.find_elements(By.CSS_SELECTOR, "#jobs-body tr")
+        return [str(r.get_attribute("data-job-id")) for r in rows]
+
+    newest_first = jobs[::-1]
+    until(browser, lambda b: shown(b) == newest_first[:20], "the first page")
+    browser.find_element(By.ID, "next-page").click()
+    until(browser, lambda b: shown(b) == newest_first[20:], "the second page")
+    assert browser.find_element(By.ID, "page-number").text == "page 2"
+    assert browser.find_element(By.ID, "next-page").get_attribute("disabled") is not None
+    browser.find_element(By.ID, "previous-page").click()
+    until(browser, lambda b: shown(b) == newest_first[:20], "back on the first page")
+
+    Select(browser.find_element(By.ID, "filter-status")).select_by_visible_text("ERROR")
+    browser.find_element(By.ID, "apply-filters").click()
+    until(browser, lambda b: b.find_element(By.ID, "jobs-empty").is_displayed(), "no ERROR jobs")
+    assert shown(browser) == []
+
+    # A reload keeps the session (the tab's storage); a revoked token ends it.
+    browser.refresh()
+    until(browser, lambda b: b.find_element(By.ID, "app").is_displayed(), "still signed in")
+    browser.execute_script(
+        "const s = JSON.parse(sessionStorage.getItem('loadmaster.session'));"
+        "s.token = 'revoked'; sessionStorage.setItem('loadmaster.session', JSON.stringify(s));"
+    )
+    browser.refresh()
+    until(browser, lambda b: b.find_element(By.ID, "sign-in").is_displayed(), "signed out")
+    assert browser.find_element(By.ID, "notice").text.startswith("Signed out: ")
+    assert browser.execute_script("return sessionStorage.length") == 0
