@@ -155,6 +155,7 @@ async function start() {
   state.cursors = [null];
   await loadJobs();
   clearInterval(state.timer);
+  if (!state.session) return; // the token was refused
   state.timer = setInterval(() => {
     if (!document.hidden) loadJobs();
   }, REFRESH_MS);
