@@ -25,6 +25,7 @@ FILES = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 #: Only the page's own files may load; no inline script or style, no framing, no form posts
 #: (the forms are handled by the script, so a broken script cannot put a password in a URL).
@@ -100,7 +101,7 @@ def openapi_paths() -> dict[str, Any]:
         "/ui/{name}": {
             "get": {
                 "operationId": "jobs_page_file",
-                "summary": "A file of the jobs page: app.js or app.css",
+                "summary": "A file of the jobs page: its script, style sheet, icon (or the page)",
                 "security": [],
                 "parameters": [
                     {
@@ -116,6 +117,7 @@ def openapi_paths() -> dict[str, Any]:
                         "content": {
                             "text/javascript": {"schema": {"type": "string"}},
                             "text/css": {"schema": {"type": "string"}},
+                            "image/svg+xml": {"schema": {"type": "string"}},
                             "text/html": {"schema": {"type": "string"}},
                         },
                     },

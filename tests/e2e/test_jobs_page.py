@@ -47,6 +47,7 @@ def test_the_page_is_served_with_safe_headers_and_no_auth(server: BackgroundServ
         ("/ui/", "text/html"),
         ("/ui/app.js", "text/javascript"),
         ("/ui/app.css", "text/css"),
+        ("/ui/favicon.svg", "image/svg+xml"),
     ):
         answer = httpx.get(server.url + path)
         assert answer.status_code == 200, path
@@ -100,6 +101,7 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
         f"--user-data-dir={tmp_path / 'chromium'}",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
     chrome = webdriver.Chrome(service=Service(driver), options=options)
     try:
         yield chrome
@@ -234,6 +236,8 @@ def test_sign_in_upload_watch_cancel_and_hostile_fields(
     assert [f.text for f in faults] == ["301", "", "too many fields", HOSTILE_VALUE]
     assert browser.find_elements(By.CSS_SELECTOR, "#jobs-body img, #errors-body script") == []
     assert browser.title == "loadmaster jobs"
+    # No script error and no Content-Security-Policy violation on the console.
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "ui.png"
