@@ -65,7 +65,7 @@ browser:
 	fi
 
 test: lint browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTSTAMP)
 	$(PY) -m benchmarks $(BENCH_ARGS)

@@ -26,6 +26,7 @@ exactly one place each. Messages use HarperDB's wording (spec §1, §3.1, §12).
     ├── RequestTimeoutError (408)      the body arrived too slowly
     ├── ServerError (500)              an operation failed in a way the client cannot fix
     │   └── SqlError                   a SQL statement failed validation or evaluation
+    │       └── EvaluationError        an expression failed while rows were evaluated
     ├── ServiceUnavailableError (503)  an actor did not answer in time
     │   └── ConnectionFailedError      (client) the server cannot be reached
     ├── StorageError (500)             LMDB failed
@@ -267,6 +268,17 @@ class SqlError(ServerError):
     """Raised when a SQL statement fails validation or evaluation (HarperDB answers 500)."""
 
     status_code = 500
+
+
+#: HarperDB's answer when a SQL search cannot be run or fails while it runs (sql §16).
+SEARCH_PROBLEM = "There was a problem performing this search. Please check the logs and try again."
+
+
+class EvaluationError(SqlError):
+    """Raised when a SQL expression fails while rows are evaluated (alasql would throw)."""
+
+    def __init__(self) -> None:
+        super().__init__(SEARCH_PROBLEM)
 
 
 class TimestampWriteError(PermissionDeniedError):

@@ -37,6 +37,11 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -59,8 +64,12 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
                 anchor = module.split(".")
                 anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
                 base = ".".join([*anchor, base] if base else anchor)
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
+            submodules = [f"{base}.{alias.name}" for alias in node.names]
+            # ``from loadmaster import wording`` runs what ``import loadmaster.wording`` runs:
+            # the top package's __init__ runs before any of its modules, so it is no edge.
+            if base != PACKAGE.name or not all(_is_module(name) for name in submodules):
+                yield base
+            yield from submodules
         yield from _imports(node, module, is_package)
 
 

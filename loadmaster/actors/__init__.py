@@ -5,7 +5,7 @@
 and reads their records. Job records are :class:`JobRecord` Structs.
 """
 
-from loadmaster.actors.job_record import JobRecord, get_job_view, interrupted_message, now_ms
+from loadmaster.actors.job_record import JobRecord, get_job_view, now_ms
 from loadmaster.actors.system import JobSystem
 
-__all__ = ["JobRecord", "JobSystem", "get_job_view", "interrupted_message", "now_ms"]
+__all__ = ["JobRecord", "JobSystem", "get_job_view", "now_ms"]

@@ -8,18 +8,14 @@ from typing import Any
 import msgspec
 import pykka
 
-from loadmaster.actors.job_record import JobMessage, interrupted_message
+from loadmaster import wording
+from loadmaster.actors.job_record import JobMessage
 from loadmaster.actors.messages import JobActorStopped, JobOutcome, JobProgress, JobRun, RunJob
 from loadmaster.errors import JobCancelledError, LoadmasterError, PermissionDeniedError
 from loadmaster.jobs.context import JobContext
 from loadmaster.models import JobStatus
 
 log = logging.getLogger(__name__)
-
-
-def successful_message(job_id: str) -> str:
-    """Word the message of a job that returned a result instead of a message."""
-    return f"Successfully completed job: {job_id}"
 
 
 def error_message(exc: BaseException) -> JobMessage:
@@ -29,15 +25,6 @@ def error_message(exc: BaseException) -> JobMessage:
     if isinstance(exc, LoadmasterError):
         return exc.message
     return str(exc) or type(exc).__name__
-
-
-def verb_of(kind: str) -> str:
-    """Name what a job of this kind does to its records: loading, exporting or deleting."""
-    if kind.startswith("export"):
-        return "exporting"
-    if kind.startswith("delete"):
-        return "deleting"
-    return "loading"
 
 
 def _disk_full(exc: BaseException | None) -> bool:
@@ -59,13 +46,10 @@ class StopRequest:
 
     def message(self, kind: str, processed: int) -> str | None:
         """Word how the job ended when it was stopped on purpose; None if it was not."""
-        verb = verb_of(kind)
         if self.cancelled_by is not None:
-            return f"Job was cancelled by {self.cancelled_by} (after {verb} {processed} records)"
+            return wording.cancelled(self.cancelled_by, kind, processed)
         if self.timeout is not None:
-            return (
-                f"Job exceeded its timeout of {self.timeout:g} s (after {verb} {processed} records)"
-            )
+            return wording.timed_out(self.timeout, kind, processed)
         return None
 
 
@@ -130,7 +114,7 @@ class JobActor(pykka.ThreadingActor):
             if isinstance(outcome, str):
                 finished = self._done(outcome, msgspec.UNSET)
             else:
-                finished = self._done(successful_message(job_id), outcome)
+                finished = self._done(wording.completed(job_id), outcome)
         # After shutdown has settled this job, neither the registry nor the supervisor is
         # listening any more: the record already says ERROR, so there is nothing to tell.
         with contextlib.suppress(pykka.ActorDeadError):
@@ -141,13 +125,13 @@ class JobActor(pykka.ThreadingActor):
 
     def _error(self, exc: Exception) -> JobOutcome:
         if isinstance(exc, JobCancelledError):
-            return self._failed(interrupted_message(exc.message))
+            return self._failed(wording.interrupted(exc.message))
         if not isinstance(exc, LoadmasterError):
             log.warning("job %s failed", self._context.job_id, exc_info=exc)
         message = error_message(exc)
         if _disk_full(exc) and isinstance(message, str) and "(after " not in message:
             processed = self._context.counters.get("processed", 0)
-            message = f"{message} (after {verb_of(self._kind)} {processed} records)"
+            message = wording.after(message, self._kind, processed)
         return self._failed(message)
 
     def _done(self, message: str, result: Any) -> JobOutcome:

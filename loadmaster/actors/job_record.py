@@ -20,7 +20,6 @@ __all__ = [
     "JobMessage",
     "JobRecord",
     "get_job_view",
-    "interrupted_message",
     "job_table",
     "now_ms",
     "record_from_stored",
@@ -127,11 +126,6 @@ _FIELDS = frozenset(JobRecord.__struct_fields__)
 def now_ms() -> int:
     """Return the current time as integer epoch milliseconds (job datetimes are integers)."""
     return time.time_ns() // 1_000_000
-
-
-def interrupted_message(reason: str) -> str:
-    """Word the message of a job that could not finish (after upstream PR #2645)."""
-    return f"Job was interrupted: {reason}. Rerun the operation."
 
 
 def job_table(store: Store) -> Table:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import pykka
 
+from loadmaster import wording
 from loadmaster.actors import job_queries
 from loadmaster.actors.job_index import JobIndex
 from loadmaster.actors.job_record import (
     JobRecord,
-    interrupted_message,
     job_table,
     now_ms,
     record_from_stored,
@@ -144,7 +144,7 @@ class JobRegistry(pykka.ThreadingActor):
             self._purge()
         if not orphans:
             return
-        message = interrupted_message("an earlier loadmaster process exited before it finished")
+        message = wording.interrupted("an earlier loadmaster process exited before it finished")
         end = now_ms()
         for row in orphans:
             record = msgspec.structs.replace(

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pykka
 
+from loadmaster import wording
 from loadmaster.actors.job import JobActor, StopRequest
-from loadmaster.actors.job_record import JobRecord, interrupted_message, now_ms
+from loadmaster.actors.job_record import JobRecord, now_ms
 from loadmaster.actors.messages import (
     CancelJob,
     JobActorStopped,
@@ -353,14 +354,14 @@ class JobSupervisor(pykka.ThreadingActor):
         return JobOutcome(
             job_id=job.context.job_id,
             status=JobStatus.ERROR,
-            message=message or interrupted_message("it was stopped"),
+            message=message or wording.interrupted("it was stopped"),
             counters=counters,
             cancelled_by=job.stop.cancelled_by,
         )
 
     def on_stop(self) -> None:
         """Settle queued jobs; stop running ones, newest first, settling any that will not."""
-        interrupted = interrupted_message("the server shut down before it finished")
+        interrupted = wording.interrupted("the server shut down before it finished")
         for job in self._queued:
             self._registry.tell(
                 JobOutcome(job_id=job.context.job_id, status=JobStatus.ERROR, message=interrupted)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from loadmaster import wording
 from loadmaster.auth.permissions import check_records_write, table_rules
 from loadmaster.errors import (
     InvalidRequestError,
@@ -42,11 +43,6 @@ BATCH_ROWS = 20_000
 #: Bytes per read from a file.
 READ_CHUNK = 2 << 20
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
-
-
-def loaded_message(written: int, total: int) -> str:
-    """Word the final message of a load (spec §2.4, §12.1: skipped rows stay in the total)."""
-    return f"successfully loaded {written} of {total} records"
 
 
 def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
@@ -103,7 +99,7 @@ def load_csv_text(
             raise InvalidRequestError(f"{UPDATE_KEY_MISSING}, check log for more info") from exc
         raise
     job.progress(processed=len(records))
-    return loaded_message(len(result.written), len(records))
+    return wording.loaded(len(result.written), len(records))
 
 
 def file_chunks(path: str, job: JobContext) -> Iterator[bytes]:
@@ -281,7 +277,7 @@ def run_load(
         if written == 0:
             raise
         message = exc.message if isinstance(exc, LoadmasterError) else str(exc) or repr(exc)
-        raise LoadError(f"{message} (after loading {written} records)") from exc
+        raise LoadError(wording.after(message, "load", written)) from exc
     if options.validate_only and recorder is not None:
         return validated_message(total, recorder)
-    return loaded_message(written, total)
+    return wording.loaded(written, total)

@@ -1,5 +1,6 @@
 """The delete_audit_logs_before job: delete a table's audit log entries older than a time."""
 
+from loadmaster import wording
 from loadmaster.jobs.context import JobContext
 
 
@@ -15,4 +16,4 @@ def delete_audit_logs_before(job: JobContext, db: str, table: str, before: float
     for count in target.audit_log.delete_before(before):
         deleted += count
         job.progress(processed=deleted)
-    return f"Successfully completed job: {job.job_id}"
+    return wording.completed(job.job_id)

@@ -3,18 +3,13 @@
 from collections.abc import Callable
 from itertools import islice
 
+from loadmaster import wording
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import parse_js_date
 from loadmaster.jobs.context import JobContext
 
 CHUNK = 10_000
 CREATED = "__createdtime__"
-
-
-def deleted_message(deleted: int, total: int) -> str:
-    """Word a delete count as HarperDB does (``record`` when there was one)."""
-    noun = "record" if total == 1 else "records"
-    return f"{deleted} of {total} {noun} successfully deleted"
 
 
 def delete_records_before(job: JobContext, db: str, table: str, date: str) -> str:
@@ -40,7 +35,7 @@ def delete_records_before(job: JobContext, db: str, table: str, date: str) -> st
     while chunk := list(islice(iterator, CHUNK)):
         deleted += len(target.delete(chunk, user=job.user.username))
         job.progress(processed=deleted)
-    return deleted_message(deleted, total)
+    return wording.deleted(deleted, total)
 
 
 def delete_jobs_before(
@@ -63,4 +58,4 @@ def delete_jobs_before(
         done, _ = delete_chunk(before, CHUNK)
         deleted += done
         job.progress(processed=deleted)
-    return deleted_message(deleted, total)
+    return wording.deleted(deleted, total)

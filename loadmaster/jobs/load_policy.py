@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from loadmaster import wording
 from loadmaster.errors import LoadAbortedError
 from loadmaster.formats.anomalies import ON_ERROR, Anomaly, OnError, RowChecks
 from loadmaster.jobs.row_errors import ErrorRecorder
@@ -94,4 +95,4 @@ def aborted(exc: LoadAbortedError, written: int) -> LoadAbortedError:
 def validated_message(records: int, recorder: ErrorRecorder) -> str:
     """Word the end of a dry run: every row read, and how many of them had a fault."""
     log = recorder.log
-    return f"validated {records + log.rejected} records, {log.faulty_rows} with errors"
+    return wording.validated(records + log.rejected, log.faulty_rows)

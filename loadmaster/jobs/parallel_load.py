@@ -72,7 +72,7 @@ def _start_worker() -> "subprocess.Popen[bytes]":
     )
 
 
-def _commit(target: Table, reply: parse_worker.Reply, action: str, user: str) -> int:
+def _commit(target: Table, reply: parse_worker.Batch, action: str, user: str) -> int:
     if reply.prepared is not None:
         prepared = parse_worker.from_wire(reply.prepared)
         try:
@@ -146,12 +146,12 @@ def commit_batches(
                     f"The parse worker process exited unexpectedly (exit code {process.wait(5)})"
                 ) from exc
             recorder.record(reply.anomalies, reply.rejected, reply.faulty)
-            if reply.kind == "done":
+            if isinstance(reply, parse_worker.Done):
                 break
-            if reply.kind == "stop":
-                raise LoadAbortedError(reply.error or "Load aborted")
-            if reply.kind == "error":
-                raise WorkerError(reply.error or "the parse worker failed")
+            if isinstance(reply, parse_worker.Stopped):
+                raise LoadAbortedError(reply.error)
+            if isinstance(reply, parse_worker.Failed):
+                raise WorkerError(reply.error)
             if options.validate_only:
                 yield 0, reply.rows
                 continue

@@ -8,7 +8,7 @@ core, overlapped with the commits.
 It runs as ``python -m loadmaster.jobs.parse_worker`` and speaks length-prefixed frames
 (:mod:`frames`) on stdin and stdout: first the msgpack :class:`Options`, then bytes tagged by
 their first byte: ``D`` + data, ``E`` (end of input), ``X`` (the source failed: stop without
-writing the partial batch). It answers with msgpack :class:`Reply` frames.
+writing the partial batch). It answers with msgpack :data:`Reply` frames (a tagged union).
 """
 
 import sys
@@ -99,23 +99,44 @@ def from_wire(wire: WireBatch) -> PreparedBatch:
     )
 
 
-class Reply(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One answer of the worker: a batch, the end, a stop at a faulty row, or an error.
+class _Reply(msgspec.Struct, kw_only=True, omit_defaults=True, tag_field="kind"):
+    """What every answer of the worker carries: the anomalies found since the previous one,
+    with how many rows were rejected and how many were faulty meanwhile."""
 
-    Each carries the anomalies found since the previous one, with how many rows were
-    rejected and how many were faulty meanwhile.
-    """
+    anomalies: list[Anomaly] = []
+    rejected: int = 0
+    faulty: int = 0
 
-    kind: str  # "batch" | "done" | "stop" | "error"
+
+class Batch(_Reply, tag="batch"):
+    """A parsed batch: prepared inserts, records for the general write path, or (in a dry
+    run) only its row count."""
+
     prepared: WireBatch | None = None
     #: Records as parsed (msgpack), when the batch needs the general write path.
     records: bytes | None = None
     rows: int = 0
-    error_type: str | None = None
-    error: str | None = None
-    anomalies: list[Anomaly] = []
-    rejected: int = 0
-    faulty: int = 0
+
+
+class Done(_Reply, tag="done"):
+    """The source ended (or was aborted by the job): nothing more follows."""
+
+
+class Stopped(_Reply, tag="stop"):
+    """The load stopped at a faulty row, as its error policy asks."""
+
+    error: str
+
+
+class Failed(_Reply, tag="error"):
+    """The worker failed: the job ends ERROR with this message."""
+
+    error: str
+    error_type: str = ""
+
+
+#: One answer of the worker.
+Reply = Batch | Done | Stopped | Failed
 
 
 class SourceAbortedError(Exception):
@@ -124,6 +145,7 @@ class SourceAbortedError(Exception):
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_keys = msgspec.msgpack.Decoder(list[bytes]).decode
+_decode_reply = msgspec.msgpack.Decoder(Reply).decode
 
 
 def _chunks(inbox: IO[bytes]) -> Iterator[bytes]:
@@ -172,32 +194,31 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
                 check_column_names(stream.header)
                 checked = True
             if options.validate_only:
-                send(Reply(kind="batch", rows=len(batch)))
+                send(Batch(rows=len(batch)))
                 continue
             prepared = (
                 prepare_inserts(options.layout, batch, time.time() * 1000) if inserts else None
             )
             if prepared is not None:
-                reply = Reply(kind="batch", prepared=to_wire(prepared), rows=len(batch))
+                send(Batch(prepared=to_wire(prepared), rows=len(batch)))
             else:
-                reply = Reply(kind="batch", records=_encode(batch), rows=len(batch))
-            send(reply)
-        send(Reply(kind="done"))
+                send(Batch(records=_encode(batch), rows=len(batch)))
+        send(Done())
     except SourceAbortedError:
-        send(Reply(kind="done"))
+        send(Done())
     except LoadAbortedError as exc:
-        send(Reply(kind="stop", error=exc.message))
+        send(Stopped(error=exc.message))
     except LoadmasterError as exc:
-        send(Reply(kind="error", error_type=type(exc).__name__, error=exc.message))
+        send(Failed(error_type=type(exc).__name__, error=exc.message))
     except Exception as exc:  # noqa: BLE001 - every failure must reach the job as its message
-        send(Reply(kind="error", error_type="", error=str(exc) or repr(exc)))
+        send(Failed(error=str(exc) or repr(exc)))
     finally:
         outbox.close()
 
 
 def decode_reply(raw: bytes) -> Reply:
     """Decode one reply of the worker."""
-    return msgspec.msgpack.decode(raw, type=Reply)
+    return _decode_reply(raw)
 
 
 def decode_records(raw: bytes) -> list[dict[str, Any]]:

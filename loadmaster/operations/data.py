@@ -2,9 +2,9 @@
 
 from typing import Any
 
+from loadmaster import wording
 from loadmaster.auth import system_rules
 from loadmaster.errors import InvalidRequestError, ServerError
-from loadmaster.jobs.delete_before import deleted_message
 from loadmaster.names import SYSTEM_DATABASE, Action
 from loadmaster.operations import schema as s, system_writes
 from loadmaster.operations.access import delete_access, read_access, write_access
@@ -123,7 +123,7 @@ def delete(op: s.Delete, ctx: Context) -> dict[str, Any]:
     else:
         table_of(op, ctx.store).delete(ids, user=ctx.user.username)
     return {
-        "message": deleted_message(len(ids), len(ids)),
+        "message": wording.deleted(len(ids), len(ids)),
         "deleted_hashes": ids,
         "skipped_hashes": [],
     }

@@ -9,6 +9,7 @@ import asyncio
 from concurrent.futures import Future
 from typing import Any
 
+from loadmaster import wording
 from loadmaster.errors import ServerError, ServiceUnavailableError
 
 __all__ = ["Deferred", "Submitted"]
@@ -62,14 +63,14 @@ class Submitted(Deferred):
     def answer(self) -> dict[str, Any]:
         """Return HarperDB's answer to the submit (once the record is on disk)."""
         existing = self._persisted.result(timeout=0)
-        if existing is not None:
+        if existing is not None and self._job_key is not None:
             return {
-                "message": f"Job with key {self._job_key} already exists",
+                "message": wording.job_key_exists(self._job_key),
                 "job_id": existing,
                 "existing": True,
             }
         answer: dict[str, Any] = {
-            "message": f"Starting job with id {self.job_id}",
+            "message": wording.started(self.job_id),
             "job_id": self.job_id,
         }
         if self.warnings:

@@ -9,7 +9,6 @@ from loadmaster.sql import nodes as n
 
 __all__ = ["build_statement"]
 
-SEARCH_PROBLEM = "There was a problem performing this search. Please check the logs and try again."
 INSERT_PROBLEM = "There was a problem performing this insert. Please check the logs and try again."
 
 _BINARY: dict[type[exp.Expression], str] = {

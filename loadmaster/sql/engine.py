@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadmaster.errors import LoadmasterError, PermissionDeniedError, SqlError
+from loadmaster.errors import SEARCH_PROBLEM, LoadmasterError, PermissionDeniedError, SqlError
 from loadmaster.models import User
 from loadmaster.sql import nodes as n
 from loadmaster.sql.access import Access
-from loadmaster.sql.parse import SEARCH_PROBLEM, parse_sql
+from loadmaster.sql.parse import parse_sql
 from loadmaster.sql.select import SelectPlan, prepare_select
 from loadmaster.sql.write import run_delete, run_insert, run_update
 from loadmaster.storage import Store

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from loadmaster.errors import SqlError
+from loadmaster.errors import EvaluationError, SqlError
 from loadmaster.sql import nodes as n
 from loadmaster.sql.functions import SearchJsonError, is_aggregate, resolve_function
 from loadmaster.sql.jsvalues import (
@@ -28,18 +28,10 @@ from loadmaster.sql.jsvalues import (
 )
 from loadmaster.sql.scope import Scope
 
-__all__ = ["Compiler", "EvaluationError", "Fn", "like_regex"]
+__all__ = ["Compiler", "Fn", "like_regex"]
 
 Row = tuple[Any, ...]
 Fn = Callable[[Row], Any]
-SEARCH_PROBLEM = "There was a problem performing this search. Please check the logs and try again."
-
-
-class EvaluationError(SqlError):
-    """Raised when an expression fails while rows are evaluated (alasql would throw)."""
-
-    def __init__(self) -> None:
-        super().__init__(SEARCH_PROBLEM)
 
 
 def like_regex(pattern: str) -> re.Pattern[str]:

@@ -14,7 +14,7 @@ from sqlglot import TokenType, exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 
-from loadmaster.errors import InvalidRequestError, ServerError, SqlParseError
+from loadmaster.errors import SEARCH_PROBLEM, InvalidRequestError, ServerError, SqlParseError
 from loadmaster.sql import nodes as n
 from loadmaster.sql.build import build_statement
 
@@ -30,7 +30,6 @@ _SUFFIX = (
     "Try adding backticks to reserved words and schema table references."
 )
 _PROCESSING = "There was an error processing your request. Check logs and try again."
-SEARCH_PROBLEM = "There was a problem performing this search. Please check the logs and try again."
 _KINDS = ("select", "insert", "update", "delete")
 _STATEMENT_WORDS = frozenset(
     {"select", "insert", "update", "delete", "create", "drop", "show", "with", "alter", "use"}

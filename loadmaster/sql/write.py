@@ -3,8 +3,10 @@
 from collections.abc import Iterator
 from typing import Any
 
+from loadmaster import wording
 from loadmaster.errors import (
     DatabaseNotFoundError,
+    EvaluationError,
     InvalidRequestError,
     NotFoundError,
     SqlError,
@@ -12,7 +14,7 @@ from loadmaster.errors import (
 )
 from loadmaster.sql import nodes as n
 from loadmaster.sql.access import Access
-from loadmaster.sql.expressions import Compiler, EvaluationError, truth
+from loadmaster.sql.expressions import Compiler, truth
 from loadmaster.sql.jsvalues import UNDEF
 from loadmaster.sql.plan import normalize_where, plan_reads
 from loadmaster.sql.scope import Scope, Source
@@ -150,9 +152,8 @@ def run_delete(stmt: n.Delete, store: Store, access: Access) -> dict[str, Any]:
     pk = table.primary_key
     ids = [record.get(pk) for record in found]
     deleted = table.delete(ids, user=access.user.username) if ids else []
-    noun = "record" if len(ids) == 1 else "records"
     return {
-        "message": f"{len(deleted)} of {len(ids)} {noun} successfully deleted",
+        "message": wording.deleted(len(deleted), len(ids)),
         "deleted_hashes": deleted,
         "skipped_hashes": [i for i in ids if i not in deleted],
     }

@@ -8,7 +8,6 @@ def test_public_surface() -> None:
         "JobRecord",
         "JobSystem",
         "get_job_view",
-        "interrupted_message",
         "now_ms",
     ]
     for name in loadmaster.actors.__all__:
