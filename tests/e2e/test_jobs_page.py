@@ -25,11 +25,9 @@ from loadmaster.instance import Instance
 from loadmaster.operations.job_control import JOB_TYPES
 from loadmaster.server.jobs_page import CONTENT_SECURITY_POLICY
 from loadmaster.server.serve import BackgroundServer
-from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, basic
+from tests.conftest import ADMIN_AUTH, ADMIN_PASSWORD, ARTIFACTS, basic
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 UI = Path(loadmaster.__file__).parent / "server" / "ui"
 #: Markup in job fields: it must be shown as text, never run.
 HOSTILE_USER = "<img src=x onerror=\"document.title='owned'\">"
@@ -138,7 +136,6 @@ def test_sign_in_upload_watch_cancel_and_hostile_fields(
     quick_stop_server: BackgroundServer,
     stalled_url: str,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = quick_stop_server
     api = httpx.Client(base_url=server.url, headers={"authorization": ADMIN_AUTH})
@@ -240,10 +237,8 @@ def test_sign_in_upload_watch_cancel_and_hostile_fields(
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "ui.png"
+    shot = ARTIFACTS / "ui.png"  # its path is named in the run's summary
     assert browser.save_screenshot(str(shot))
-    with capsys.disabled():  # shown in every run, not only on failure
-        print(f"\njobs page screenshot: {shot}")  # noqa: T201
     assert shot.stat().st_size > 10_000
 
     browser.find_element(By.ID, "sign-out").click()
