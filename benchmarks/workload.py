@@ -1,6 +1,7 @@
 """Workloads shared by scenarios: a fresh server with the table, a load, an export."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,37 @@ def load_in_fresh_server(
         with server.memory() as watch:
             seconds = timed_load(client, body(), rows)
         return rows / seconds, watch.result()
+
+
+@dataclass(frozen=True)
+class Load:
+    """One side of a paired measurement: its name (also its scratch folder), body and env."""
+
+    name: str
+    body: Callable[[], dict[str, Any]]
+    env: dict[str, str] | None = None
+
+
+def alternating_loads(
+    ctx: Context, scenario: str, ours: Load, reference: Load
+) -> tuple[list[float], list[float]]:
+    """Run ``ours`` then ``reference``, each in a fresh server, ``--runs`` times.
+
+    Alternating makes a noisy machine slow both alike.
+
+    Returns:
+        The rows per second of each run of ``ours`` and of ``reference``.
+    """
+    rows = ctx.options.rows
+    mine: list[float] = []
+    theirs: list[float] = []
+    for run in range(ctx.options.runs):
+        ctx.log(f"{scenario} run {run + 1}: {rows:,} rows, {ours.name}, then {reference.name}")
+        for side, rates in ((ours, mine), (reference, theirs)):
+            rate, _ = load_in_fresh_server(ctx, side.name, side.body, rows, env=side.env)
+            rates.append(rate)
+        ctx.log(f"  {ours.name} {mine[-1]:,.0f} rows/s, {reference.name} {theirs[-1]:,.0f} rows/s")
+    return mine, theirs
 
 
 def csv_file_body(path: Path) -> dict[str, Any]:

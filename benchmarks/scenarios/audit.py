@@ -6,7 +6,7 @@ PERFORMANCE.md's: with the audit log on, at least 90% of the rate with it off.
 
 from benchmarks.context import Context
 from benchmarks.report import figure
-from benchmarks.workload import csv_file_body, load_in_fresh_server
+from benchmarks.workload import Load, alternating_loads, csv_file_body
 
 MIN_RATIO = 0.9
 _OFF = {"LOADMASTER_AUDIT_LOG": "false"}
@@ -16,17 +16,12 @@ def csv_file_load_audit(ctx: Context) -> None:
     """Measure csv_file_load of ``--rows`` rows with the audit log on, beside it off."""
     rows = ctx.options.rows
     path = ctx.csv(rows)
-    on: list[float] = []
-    off: list[float] = []
-    for run in range(ctx.options.runs):
-        ctx.log(f"csv_file_load_audit run {run + 1}: {rows:,} rows, audit log on, then off")
-        rate, _ = load_in_fresh_server(ctx, "audit-on", lambda: csv_file_body(path), rows)
-        on.append(rate)
-        rate, _ = load_in_fresh_server(
-            ctx, "audit-off", lambda: csv_file_body(path), rows, env=_OFF
-        )
-        off.append(rate)
-        ctx.log(f"  on {on[-1]:,.0f} rows/s, off {off[-1]:,.0f} rows/s")
+    on, off = alternating_loads(
+        ctx,
+        "csv_file_load_audit",
+        Load("audit-on", lambda: csv_file_body(path)),
+        Load("audit-off", lambda: csv_file_body(path), env=_OFF),
+    )
     ctx.add(
         figure(
             "csv_file_load_audit",

@@ -12,7 +12,14 @@ from benchmarks.context import Context
 from benchmarks.memory import Memory, memory_figures
 from benchmarks.report import figure, skipped
 from benchmarks.scenarios.exports import export_rates
-from benchmarks.workload import TABLE, csv_file_body, load_in_fresh_server, load_kept
+from benchmarks.workload import (
+    TABLE,
+    Load,
+    alternating_loads,
+    csv_file_body,
+    load_in_fresh_server,
+    load_kept,
+)
 
 RATE_TARGET = 100_000
 NAIVE_RATIO = 1.3
@@ -85,17 +92,12 @@ def json_file_load(ctx: Context) -> None:
         f"ndjson-{rows}", lambda: datagen.write_ndjson(ctx.tmp / f"people_{rows}.ndjson", rows)
     )
     csv_path = ctx.csv(rows)
-    ours: list[float] = []
-    csv_runs: list[float] = []
-    for run in range(ctx.options.runs):
-        ctx.log(f"json_file_load run {run + 1}: {rows:,} rows (NDJSON), then csv_file_load")
-        rate, _ = load_in_fresh_server(ctx, "json-file-load", lambda: _json_body(path), rows)
-        ours.append(rate)
-        csv_rate, _ = load_in_fresh_server(
-            ctx, "csv-beside-json", lambda: csv_file_body(csv_path), rows
-        )
-        csv_runs.append(csv_rate)
-        ctx.log(f"  json {rate:,.0f} rows/s, csv {csv_rate:,.0f} rows/s")
+    ours, csv_runs = alternating_loads(
+        ctx,
+        "json_file_load",
+        Load("json-file-load", lambda: _json_body(path)),
+        Load("csv-beside-json", lambda: csv_file_body(csv_path)),
+    )
     ctx.add(
         figure(
             "json_file_load",
@@ -115,18 +117,13 @@ def csv_validate_only(ctx: Context) -> None:
     """Measure a validate_only csv_file_load (a dry run) beside the load, in this run."""
     rows = ctx.options.rows
     path = ctx.csv(rows)
-    ours: list[float] = []
-    loads: list[float] = []
     body = {**csv_file_body(path), "validate_only": True}
-    for run in range(ctx.options.runs):
-        ctx.log(f"csv_validate_only run {run + 1}: {rows:,} rows, then csv_file_load")
-        rate, _ = load_in_fresh_server(ctx, "csv-validate-only", lambda: body, rows)
-        ours.append(rate)
-        load_rate, _ = load_in_fresh_server(
-            ctx, "csv-beside-validate", lambda: csv_file_body(path), rows
-        )
-        loads.append(load_rate)
-        ctx.log(f"  validate_only {rate:,.0f} rows/s, csv_file_load {load_rate:,.0f} rows/s")
+    ours, loads = alternating_loads(
+        ctx,
+        "csv_validate_only",
+        Load("csv-validate-only", lambda: body),
+        Load("csv-beside-validate", lambda: csv_file_body(path)),
+    )
     ctx.add(
         figure(
             "csv_validate_only",

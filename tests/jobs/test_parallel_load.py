@@ -11,7 +11,7 @@ import pytest
 import loadmaster
 from loadmaster.instance import Instance
 from loadmaster.jobs.context import JobCancelledError
-from loadmaster.jobs.parallel_load import WorkerError, commit_batches
+from loadmaster.jobs.parallel_load import BATCH_ROWS, WorkerError, commit_batches
 from tests.conftest import run_job
 from tests.remote_fixtures import make_job
 
@@ -40,12 +40,13 @@ def worker_db(tmp_path: Path) -> Iterator[Instance]:
 def sample(tmp_path: Path) -> Path:
     path = tmp_path / "sample.csv"
     rows = ["id,name,score,ok,blob,extra"]
+    # 50,000 rows: three full worker batches (parallel_load.BATCH_ROWS) and a partial one.
     rows += [
         f'{i},"n {i}, with ""quotes""\nand a newline",{i / 3},{"true" if i % 2 else "FALSE"},'
         f'"{{""k"": {i}}}",{"" if i % 5 else "007"}'
-        for i in range(1, 120_001)
+        for i in range(1, 50_001)
     ]
-    rows.append("120001,short")
+    rows.append("50001,short")
     path.write_text("\n".join(rows) + "\n")
     return path
 
@@ -53,10 +54,11 @@ def sample(tmp_path: Path) -> Path:
 def test_worker_load_equals_in_process_load(
     worker_db: Instance, sample: Path, tmp_path: Path
 ) -> None:
+    assert 3 * BATCH_ROWS < 50_000  # the sample crosses several batch boundaries
     worker_db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
     record = run_job(worker_db, operation="csv_file_load", table="t", file_path=str(sample))
     assert record["status"] == "COMPLETE", record
-    assert record["message"] == "successfully loaded 120001 of 120001 records"
+    assert record["message"] == "successfully loaded 50001 of 50001 records"
     with loadmaster.open(tmp_path / "s", admin_password="pw", parallel_load_min_bytes=-1) as serial:
         serial.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
         expected = run_job(serial, operation="csv_file_load", table="t", file_path=str(sample))
