@@ -42,7 +42,7 @@ def table(instance: Instance) -> Instance:
     [
         ("dogs.ndjson", NDJSON),
         ("dogs.json", msgspec.json.encode(RECORDS)),
-        ("dogs.ndjson.gz", gzip.compress(NDJSON)),
+        ("dogs.ndjson.gz", gzip.compress(NDJSON, mtime=0)),
         ("dogs-without-suffix", zstandard.ZstdCompressor().compress(NDJSON)),
         ("dogs.jsonl", NDJSON.replace(b"\n", b"\r\n\r\n")),
     ],
@@ -157,7 +157,7 @@ CSV = "id,name\n1,Café\n2,Ünïcode\n"
         ("latin-1", CSV.encode("latin-1")),
         ("cp1252", CSV.encode("cp1252")),
         (None, CSV.encode("utf-16")),
-        ("utf-8", gzip.compress(CSV.encode())),
+        ("utf-8", gzip.compress(CSV.encode(), mtime=0)),
     ],
 )
 def test_csv_file_load_reads_encodings_and_compression(
