@@ -31,6 +31,21 @@ def validated(rows: int, faulty: int) -> str:
     return f"validated {rows} records, {faulty} with errors"
 
 
+def aborted_at(fault: str) -> str:
+    """The message of a load stopped at a faulty row (``on_error: abort``)."""
+    return f"Load aborted at {fault}"
+
+
+def too_many_rejected(limit: int, fault: str) -> str:
+    """The message of a load stopped once more than ``max_errors`` rows were rejected."""
+    return f"Load aborted: more than {limit} rows were rejected, the last at {fault}"
+
+
+def already_loaded(message: str, written: int) -> str:
+    """Add to a stopped load's message how many records it had loaded."""
+    return f"{message}; {written} records were already loaded"
+
+
 def deleted(count: int, total: int) -> str:
     """A delete count as HarperDB words it (``record`` when there was one)."""
     noun = "record" if total == 1 else "records"

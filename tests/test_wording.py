@@ -26,3 +26,12 @@ def test_how_far_a_stopped_job_got_names_its_kind() -> None:
     )
     assert wording.validated(10, 2) == "validated 10 records, 2 with errors"
     assert wording.job_key_exists("k") == "Job with key k already exists"
+
+
+def test_a_stopped_load_names_the_fault_and_what_it_had_loaded() -> None:
+    stop = wording.too_many_rejected(2, "line 6: empty primary key (column 'id')")
+    assert wording.already_loaded(stop, 1) == (
+        "Load aborted: more than 2 rows were rejected, the last at line 6: empty primary key "
+        "(column 'id'); 1 records were already loaded"
+    )
+    assert wording.aborted_at("line 2: not valid JSON") == "Load aborted at line 2: not valid JSON"

@@ -56,6 +56,17 @@ def add_commands(commands: "argparse._SubParsersAction[Any]") -> None:
     load.add_argument("--action", default="insert", choices=("insert", "update", "upsert"))
     load.add_argument("--encoding", help="utf-8 (default), utf-8-sig, utf-16, latin-1, cp1252")
     load.add_argument("--format", choices=("csv", "ndjson"), help="default: by the suffix")
+    load.add_argument(
+        "--on-error",
+        choices=("continue", "skip", "abort"),
+        help="faulty rows: load what can be (default), skip them, or abort at the first",
+    )
+    load.add_argument(
+        "--max-errors", type=int, help="with --on-error skip: fail once more rows were skipped"
+    )
+    load.add_argument(
+        "--validate-only", action="store_true", help="check the whole source, write nothing"
+    )
     load.add_argument("--no-wait", action="store_true", help="print the job id and return")
     load.add_argument("--json", action="store_true", help="print the final record as JSON")
     load.set_defaults(command_run=_load)
@@ -168,8 +179,11 @@ def _dumps(value: Any) -> str:
 def _load(client: Client, args: argparse.Namespace) -> int:
     database, table = args.table
     options: dict[str, Any] = {}
-    if args.encoding is not None:
-        options["encoding"] = args.encoding
+    for name in ("encoding", "on_error", "max_errors"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    if args.validate_only:
+        options["validate_only"] = True
     label = f"{database}.{table}"
     source: Any = sys.stdin.buffer if args.source == "-" else args.source
     progress = None if args.no_wait else reporter(label)

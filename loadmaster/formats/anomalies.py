@@ -19,6 +19,9 @@ from typing import Final, Literal
 
 import msgspec
 
+from loadmaster import wording
+from loadmaster.errors import LoadAbortedError
+
 #: Longest value kept in an anomaly.
 VALUE_CHARS: Final = 200
 #: Anomalies shown on a job record, the first in line order.
@@ -106,3 +109,49 @@ class RowChecks:
     primary_key: str | None = None
     on_error: OnError = "continue"
     max_errors: int | None = None
+
+
+class RowFaults:
+    """What a reader found at fault so far, judged by its :class:`RowChecks`.
+
+    A reader calls :meth:`fault` for each faulty row and keeps the row only when it answers
+    True; :attr:`stop` is set once the load must end (``abort``, or ``max_errors`` passed),
+    and the reader then stops reading, after handing over the rows before it.
+    """
+
+    def __init__(self, checks: RowChecks) -> None:
+        self.checks = checks
+        #: Rows left out because of a fault.
+        self.rejected = 0
+        #: Rows with at least one fault.
+        self.faulty_rows = 0
+        #: Why the load must end, once it must.
+        self.stop: LoadAbortedError | None = None
+        self._found: list[Anomaly] = []
+
+    def take_anomalies(self) -> list[Anomaly]:
+        """Return the anomalies found since the last call."""
+        found, self._found = self._found, []
+        return found
+
+    def fault(self, *found: Anomaly, loadable: bool) -> bool:
+        """Count one faulty row; return whether it is loaded.
+
+        Args:
+            found: The row's faults (at least one); a stop names the first.
+            loadable: The row can be loaded as it is (``continue`` loads it); a row that
+                cannot (not JSON, not an object) is rejected under ``continue`` too.
+        """
+        self._found += found
+        self.faulty_rows += 1
+        policy = self.checks.on_error
+        if loadable and policy == "continue":
+            return True
+        if policy == "abort":
+            self.stop = LoadAbortedError(wording.aborted_at(found[0].describe()))
+            return False
+        self.rejected += 1
+        limit = self.checks.max_errors
+        if limit is not None and self.rejected > limit:
+            self.stop = LoadAbortedError(wording.too_many_rejected(limit, found[0].describe()))
+        return False

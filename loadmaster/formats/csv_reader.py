@@ -25,9 +25,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from loadmaster.errors import InvalidRequestError, LoadAbortedError
+from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import anomalies as a
-from loadmaster.formats.anomalies import RowChecks
+from loadmaster.formats.anomalies import RowChecks, RowFaults
 from loadmaster.formats.casting import autocast, cast_column, json_cell
 from loadmaster.formats.csv_dialect import guess_delimiter
 from loadmaster.formats.csv_header import record_builder, rename_duplicates
@@ -54,7 +54,7 @@ _SLICE_ROWS = 500
 _NULL_TEXTS = frozenset({"null", "NULL", "undefined"})
 
 
-class _Parser:
+class _Parser(RowFaults):
     """Header, delimiter (``,`` until the header is read) and typed records of CSV lines."""
 
     def __init__(
@@ -70,32 +70,21 @@ class _Parser:
         self._keep_extra = keep_parsed_extra
         self._json = json_cells
         self._types = dict(column_types or {})
-        self._checks = checks or RowChecks()
+        super().__init__(checks or RowChecks())
         self._reader: Iterator[list[str]] | None = None
         self._header: list[str] = []
         self._column_types: list[str | None] = []
         self._build = record_builder([])
         self._pk: int | None = None
         self._pk_untyped = True
-        self._stop: LoadAbortedError | None = None
         self.delimiter = ","
         #: Records yielded so far.
         self.rows = 0
-        #: Rows left out because of a fault (``skip``).
-        self.rejected = 0
-        #: Rows with at least one fault.
-        self.faulty_rows = 0
-        self._found: list[a.Anomaly] = []
 
     @property
     def header(self) -> list[str]:
         """Return the column names (reads the start of the input on first use)."""
         return self.read_header()
-
-    def take_anomalies(self) -> list[a.Anomaly]:
-        """Return the anomalies found since the last call."""
-        found, self._found = self._found, []
-        return found
 
     def _new_reader(self, lines: Lines) -> Iterator[list[str]]:
         self._lines = lines
@@ -129,7 +118,7 @@ class _Parser:
         self._header = names if skipped_empty else rename_duplicates(names)
         self._column_types = [self._types.get(name) for name in self._header]
         self._build = record_builder(self._header)
-        pk = self._checks.primary_key
+        pk = self.checks.primary_key
         if pk is not None and pk in self._header:
             self._pk = self._header.index(pk)
             self._pk_untyped = self._column_types[self._pk] in (None, "Any")
@@ -157,7 +146,7 @@ class _Parser:
             return
         while True:
             batch: list[dict[str, Any]] = []
-            while len(batch) < size and self._stop is None:
+            while len(batch) < size and self.stop is None:
                 # Rows are cast a slice at a time so that the row lists die young: kept for a
                 # whole batch, they would be promoted and trigger full garbage collections.
                 reader, lines = self._reader, self._lines
@@ -170,8 +159,8 @@ class _Parser:
             if batch:
                 self.rows += len(batch)
                 yield batch
-            if self._stop is not None:
-                raise self._stop
+            if self.stop is not None:
+                raise self.stop
             if not batch:
                 return
 
@@ -201,7 +190,6 @@ class _Parser:
     ) -> list[dict[str, Any]]:
         """Build the records of a slice that has a fault, row by row, as the policy says."""
         width = len(self._header)
-        policy = self._checks.on_error
         records: list[dict[str, Any]] = []
         run: list[list[str]] = []
         line = first
@@ -211,10 +199,7 @@ class _Parser:
                 continue
             unterminated = open_quote and index == len(rows) - 1
             faults = self._faults(row, start, line - 1, unterminated, lines)
-            if faults:
-                self._found += faults
-                self.faulty_rows += 1
-            if not faults or policy == "continue":
+            if not faults or self.fault(*faults, loadable=True):
                 if len(row) == width:
                     run.append(row)
                     continue
@@ -224,16 +209,7 @@ class _Parser:
                 continue
             records += self._regular(run) or []
             run = []
-            if policy == "abort":
-                self._stop = LoadAbortedError(f"Load aborted at {faults[0].describe()}")
-                return records
-            self.rejected += 1
-            limit = self._checks.max_errors
-            if limit is not None and self.rejected > limit:
-                self._stop = LoadAbortedError(
-                    f"Load aborted: more than {limit} rows were rejected, "
-                    f"the last at {faults[0].describe()}"
-                )
+            if self.stop is not None:
                 return records
             if unterminated:
                 self._resync(row[-1], faults[0].line)

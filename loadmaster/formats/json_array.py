@@ -2,7 +2,10 @@
 
 The array is split into elements incrementally (strings, escapes and nesting tracked across
 chunk boundaries), so an object of any size is read in constant memory; string values holding
-JSON objects or arrays are parsed at any depth (HarperDB's ``autoCastJSONDeep``).
+JSON objects or arrays are parsed at any depth (HarperDB's ``autoCastJSONDeep``). An array
+that is not valid JSON raises :class:`JsonArrayError` naming the line; for a load
+(``faults``), an element that is not an object or has a null or empty primary key is judged
+as :mod:`.json_faults` does.
 """
 
 import re
@@ -12,7 +15,9 @@ from typing import Any
 import msgspec
 
 from loadmaster.errors import JsonArrayError
+from loadmaster.formats.anomalies import RowFaults
 from loadmaster.formats.casting import json_cell
+from loadmaster.formats.json_faults import judged, keys_faulty
 
 
 def cast_json_strings(value: dict[str, Any] | list[Any]) -> None:
@@ -39,6 +44,11 @@ _AFTER_ELEMENT = re.compile(rb"[ \t\r\n]*+(?:,[ \t\r\n]*+\{|\]|\Z)")
 # A string starting with { or [ (or escaped, so possibly): the only text the JSON cast changes.
 _MAYBE_JSON_TEXT = (b'"{', b'"[', b'"\\u')
 _RECORDS = msgspec.json.Decoder(list[dict[str, Any]])
+_ANY = msgspec.json.Decoder()
+# A string (skipped whole), a bracket or a comma: enough to cut a region into its elements.
+_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{},]', re.S)
+# msgspec names where decoding failed as "(byte N)" of the text it was given.
+_AT_BYTE = re.compile(r" ?\(byte (\d+)\)$")
 #: Braces looked at per guess before falling back to the scan.
 _MAX_BRACES = 256
 
@@ -51,15 +61,24 @@ class JsonArraySplitter:
     last ``}`` that may close an element; ``[`` + prefix + ``]`` decodes only when the guess is
     right), which costs nothing in Python per record; when guesses fail, the chunk is scanned
     for brackets outside strings, keeping the scan's place across chunks for huge elements.
+
+    Without ``faults`` an element that is not an object raises :class:`JsonArrayError`; with
+    them it is counted there and left out, and the elements after a stop are not read.
     """
 
-    def __init__(self, *, guesses: int = 3, cast_json: bool = True) -> None:
+    def __init__(
+        self, *, guesses: int = 3, cast_json: bool = True, faults: RowFaults | None = None
+    ) -> None:
         self._pending = b""
         self._state = _BEFORE
         self._first = True
         self._resume: tuple[int, int] | None = None
         self._guesses = guesses
         self._cast_json = cast_json
+        self._faults = faults
+        self._primary_key = faults.checks.primary_key if faults is not None else None
+        #: The line where ``_pending`` begins.
+        self._line = 1
 
     def feed(self, chunk: bytes) -> list[dict[str, Any]]:
         """Add a chunk; return the records it completed."""
@@ -78,7 +97,8 @@ class JsonArraySplitter:
             end = self._scan(start)
             if end < 0:
                 return []
-            records = self._decode(memoryview(self._pending)[start:end])
+            records = self._decode(memoryview(self._pending)[start:end], start)
+        self._line += self._pending.count(b"\n", 0, end)
         self._pending = self._pending[end:]
         self._first = False
         self._start()
@@ -86,11 +106,23 @@ class JsonArraySplitter:
 
     def close(self) -> list[dict[str, Any]]:
         """End the input; raise unless the array was complete (an empty input is none)."""
+        records: list[dict[str, Any]] = []
+        # Elements that are not objects may still wait before the array's end.
+        while self._state == _INSIDE and (self._faults is None or self._faults.stop is None):
+            waiting = len(self._pending)
+            records += self.feed(b"")
+            if len(self._pending) == waiting:
+                break
         if self._state == _INSIDE:
             raise JsonArrayError("Invalid JSON: the array is incomplete")
         if self._state == _BEFORE and self._pending.strip(_WS + _BOM):
             raise JsonArrayError("Invalid JSON: expected a top-level array")
-        return []
+        return records
+
+    def _error(self, reason: str, at: int) -> JsonArrayError:
+        """Word a fault of the array's text at ``_pending[at]``, naming its line."""
+        line = self._line + self._pending.count(b"\n", 0, at)
+        return JsonArrayError(f"Invalid JSON: {reason} (line {line})")
 
     def _open(self) -> bool:
         buf = self._pending
@@ -103,6 +135,7 @@ class JsonArraySplitter:
             return False
         if buf[at] != ord("["):
             raise JsonArrayError("Invalid JSON: expected a top-level array of objects")
+        self._line += buf.count(b"\n", 0, at)
         self._pending = buf[at + 1 :]
         self._state = _INSIDE
         return True
@@ -116,15 +149,15 @@ class JsonArraySplitter:
             return -1
         if not self._first and buf[at] != ord("]"):
             if buf[at] != ord(","):
-                raise JsonArrayError("Invalid JSON: expected ',' or ']' between elements")
+                raise self._error("expected ',' or ']' between elements", at)
             at = _SKIP_WS.match(buf, at + 1).end()  # type: ignore[union-attr]
             if at == len(buf):
                 return -1
             if buf[at] == ord("]"):
-                raise JsonArrayError("Invalid JSON: trailing comma in the array")
+                raise self._error("trailing comma in the array", at)
         if buf[at] == ord("]"):
             if buf[at + 1 :].strip(_WS):
-                raise JsonArrayError("Invalid JSON: unexpected data after the array")
+                raise self._error("unexpected data after the array", at + 1)
             self._pending = b""
             self._state = _AFTER
             return -1
@@ -141,7 +174,7 @@ class JsonArraySplitter:
                 tries -= 1
                 try:
                     return brace + 1, self._decode(
-                        memoryview(buf)[start : brace + 1], guessing=True
+                        memoryview(buf)[start : brace + 1], start, guessing=True
                     )
                 except msgspec.DecodeError:
                     pass  # a brace inside an element or a string: try an earlier one
@@ -163,24 +196,90 @@ class JsonArraySplitter:
                 cut = pos
             elif depth < 0:
                 if cut < 0:
-                    # No object before the array's end: decoding says what is wrong.
-                    self._decode(memoryview(buf)[start : pos - 1])
-                    raise JsonArrayError("Invalid JSON: unbalanced brackets in the array")
+                    # No object before the array's end: other values, judged for a load;
+                    # else decoding says what is wrong.
+                    if self._faults is not None:
+                        cut = pos - 1
+                        break
+                    self._decode(memoryview(buf)[start : pos - 1], start)
+                    raise self._error("unbalanced brackets in the array", pos - 1)
                 break  # the array's own closing bracket, handled by _start
         self._resume = (pos, depth) if cut < 0 else None
         return cut
 
-    def _decode(self, region: memoryview, *, guessing: bool = False) -> list[dict[str, Any]]:
+    def _decode(
+        self, region: memoryview, start: int, *, guessing: bool = False
+    ) -> list[dict[str, Any]]:
+        """Decode the elements of ``_pending[start:]`` that ``region`` holds."""
+        faults = self._faults
         try:
             text = b"".join((b"[", region, b"]"))
             records = _RECORDS.decode(text)
         except msgspec.ValidationError as exc:
-            raise JsonArrayError(f"Invalid JSON: records must be objects ({exc})") from exc
+            if faults is None:
+                raise JsonArrayError(f"Invalid JSON: records must be objects ({exc})") from exc
+            records = self._one_by_one(faults, text[1:-1], start, guessing=guessing)
         except msgspec.DecodeError as exc:
             if guessing:
                 raise
-            raise JsonArrayError(f"Invalid JSON: {exc}") from exc
+            raise self._malformed(exc, text[1:-1], start) from exc
+        else:
+            if faults is not None and keys_faulty(records, self._primary_key):
+                records = self._one_by_one(faults, text[1:-1], start, guessing=guessing)
         if self._cast_json and any(mark in text for mark in _MAYBE_JSON_TEXT):
             for record in records:
                 cast_json_strings(record)
         return records
+
+    def _one_by_one(
+        self, faults: RowFaults, region: bytes, start: int, *, guessing: bool
+    ) -> list[dict[str, Any]]:
+        """Decode a region's elements one at a time and judge each at its line (a region
+        with a fault, for a load)."""
+        values: list[tuple[Any, int, bytes]] = []
+        line = self._line + self._pending.count(b"\n", 0, start)
+        seen = 0
+        for begin, end in _elements(region):
+            part = region[begin:end]
+            try:
+                value = _ANY.decode(part)
+            except msgspec.DecodeError as exc:
+                if guessing:
+                    raise  # the guessed end was wrong: judge nothing yet
+                raise self._malformed(exc, region, start) from exc
+            first = begin + len(part) - len(part.lstrip(_WS))
+            line += region.count(b"\n", seen, first)
+            seen = first
+            values.append((value, line, part))
+        records = []
+        for value, line, part in values:
+            if judged(faults, value, line, part):
+                records.append(value)
+            if faults.stop is not None:
+                break
+        return records
+
+    def _malformed(self, exc: msgspec.DecodeError, region: bytes, start: int) -> JsonArrayError:
+        """Word msgspec's failure on ``region`` (at ``_pending[start]``) with its line."""
+        reason = str(exc)
+        found = _AT_BYTE.search(reason)
+        at = min(max(int(found.group(1)) - 1, 0), len(region)) if found is not None else 0
+        line = self._line + self._pending.count(b"\n", 0, start) + region.count(b"\n", 0, at)
+        return JsonArrayError(f"Invalid JSON: {_AT_BYTE.sub('', reason)} (line {line})")
+
+
+def _elements(region: bytes) -> list[tuple[int, int]]:
+    """Return where each element of a region of array elements begins and ends."""
+    bounds = []
+    depth = begin = 0
+    for token in _TOKEN.finditer(region):
+        mark = region[token.start()]
+        if mark in b"[{":
+            depth += 1
+        elif mark in b"]}":
+            depth -= 1
+        elif mark == ord(",") and depth == 0:
+            bounds.append((begin, token.start()))
+            begin = token.end()
+    bounds.append((begin, len(region)))
+    return bounds

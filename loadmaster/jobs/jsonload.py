@@ -5,20 +5,15 @@ json_url_load and import_from_s3 all come through :func:`load_json_chunks`; the 
 decided by the source's first byte that is not blank (``[``: an array, else NDJSON).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from loadmaster.formats import (
-    JsonArraySplitter,
-    check_column_names,
-    decompressed,
-    json_splitter,
-    utf8_chunks,
-)
+from loadmaster.formats import check_column_names, decompressed, utf8_chunks
+from loadmaster.formats.json_rows import JsonRows, RecordRows
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.csv_load import commit_records, file_chunks, run_load
 from loadmaster.jobs.file_roots import check_file_path
-from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions
+from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, recorded_batches
 from loadmaster.jobs.row_errors import ErrorRecorder
 from loadmaster.names import Action
 
@@ -44,30 +39,33 @@ def load_json_chunks(
     zstd (told by its magic bytes) and in any accepted encoding.
     String values holding JSON objects or arrays are parsed, at any depth (HarperDB's
     ``autoCastJSONDeep``). A failure after some batches were committed names how many
-    records were loaded. With ``options.validate_only`` every batch is checked, none written.
+    records were loaded. Faulty rows (a line that is not JSON or not an object, a null or
+    empty primary key) are stored as the job's errors and handled as ``options`` say; with
+    ``options.validate_only`` every batch is checked, none written.
     """
     text = utf8_chunks(decompressed(chunks), encoding)
-    batches = _json_batches(text, JSON_BATCH, array_only=array_only)
-    return load_json_records(job, batches, db=db, table=table, action=action, options=options)
+    checks = options.checks(job.store.table(db, table).primary_key)
+    rows = JsonRows(text, checks=checks, array_only=array_only)
+    return _load_rows(job, rows, db=db, table=table, action=action, options=options)
 
 
-def load_json_records(
+def _load_rows(
     job: JobContext,
-    batches: Iterable[list[dict[str, Any]]],
+    rows: JsonRows | RecordRows,
     *,
     db: str,
     table: str,
     action: Action,
-    options: LoadOptions = DEFAULT_OPTIONS,
+    options: LoadOptions,
 ) -> str:
-    """Commit batches of JSON records; return ``successfully loaded N of M records``."""
-    recorder = ErrorRecorder(job) if options.validate_only else None
+    """Commit a JSON source's batches; return ``successfully loaded N of M records``."""
+    recorder = ErrorRecorder(job)
     # HarperDB checks the first record of each batch: JSON records need not share keys.
     return run_load(
         job,
         commit_records(
             job,
-            batches,
+            recorded_batches(rows, recorder, JSON_BATCH),
             db=db,
             table=table,
             action=action,
@@ -80,38 +78,43 @@ def load_json_records(
 
 
 def load_json_file(
-    job: JobContext, path: str, *, db: str, table: str, action: Action, encoding: str = "utf-8"
+    job: JobContext,
+    path: str,
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    encoding: str = "utf-8",
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run json_file_load: stream the file in batches, one write transaction per batch."""
     check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
     return load_json_chunks(
-        job, file_chunks(path, job), db=db, table=table, action=action, encoding=encoding
+        job,
+        file_chunks(path, job),
+        db=db,
+        table=table,
+        action=action,
+        encoding=encoding,
+        options=options,
     )
 
 
 def load_json_data(
-    job: JobContext, data: str | list[dict[str, Any]], *, db: str, table: str, action: Action
+    job: JobContext,
+    data: str | list[dict[str, Any]],
+    *,
+    db: str,
+    table: str,
+    action: Action,
+    options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
     """Run json_data_load: JSON text (NDJSON or an array), or records already decoded."""
     if isinstance(data, str):
-        return load_json_chunks(job, [data.encode()], db=db, table=table, action=action)
+        return load_json_chunks(
+            job, [data.encode()], db=db, table=table, action=action, options=options
+        )
     job.progress(processed=0, total=len(data))
-    batches = (data[at : at + JSON_BATCH] for at in range(0, len(data), JSON_BATCH))
-    return load_json_records(job, batches, db=db, table=table, action=action)
-
-
-def _json_batches(
-    chunks: Iterable[bytes], size: int, *, array_only: bool
-) -> Iterator[list[dict[str, Any]]]:
-    splitter = JsonArraySplitter() if array_only else json_splitter()
-    pending: list[dict[str, Any]] = []
-    for chunk in chunks:
-        pending += splitter.feed(chunk)
-        if len(pending) >= size:
-            full = len(pending) - len(pending) % size
-            for at in range(0, full, size):
-                yield pending[at : at + size]
-            pending = pending[full:]
-    pending += splitter.close()
-    for at in range(0, len(pending), size):
-        yield pending[at : at + size]
+    checks = options.checks(job.store.table(db, table).primary_key)
+    rows = RecordRows(data, checks=checks)
+    return _load_rows(job, rows, db=db, table=table, action=action, options=options)

@@ -89,7 +89,7 @@ def recorded_batches(
 
 def aborted(exc: LoadAbortedError, written: int) -> LoadAbortedError:
     """Add to a stop's message how many records were loaded before it."""
-    return LoadAbortedError(f"{exc.message}; {written} records were already loaded")
+    return LoadAbortedError(wording.already_loaded(exc.message, written))
 
 
 def validated_message(records: int, recorder: ErrorRecorder) -> str:

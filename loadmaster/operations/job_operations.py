@@ -23,7 +23,7 @@ from loadmaster.jobs import (
 )
 from loadmaster.jobs.context import JobContext
 from loadmaster.jobs.file_roots import check_file_path
-from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, load_options, option_problems
+from loadmaster.jobs.load_policy import LoadOptions, load_options, option_problems
 from loadmaster.jobs.outbound import check_url
 from loadmaster.jobs.row_errors import with_errors
 from loadmaster.models import FINISHED, User
@@ -118,15 +118,12 @@ def _action(op: Any) -> Action:
     return action
 
 
-def _validate_options(op: s.Operation, problems: list[str]) -> None:
-    if isinstance(op, s.LoadOp):
-        problems += option_problems(op.on_error, op.max_errors, op.validate_only)
+def _validate_options(op: s.LoadOp, problems: list[str]) -> None:
+    problems += option_problems(op.on_error, op.max_errors, op.validate_only)
 
 
-def _options(op: s.Operation) -> LoadOptions:
-    """Return a CSV load's options (``on_error``, ``max_errors``, ``validate_only``)."""
-    if not isinstance(op, s.LoadOp):
-        return DEFAULT_OPTIONS
+def _options(op: s.LoadOp) -> LoadOptions:
+    """Return a load's options (``on_error``, ``max_errors``, ``validate_only``)."""
     return load_options(op.on_error, op.max_errors, op.validate_only)
 
 
@@ -174,12 +171,13 @@ def _file_load(
         raise InvalidRequestError(f"No such file or directory {path}")
     if not os.access(path, os.R_OK):
         raise InvalidRequestError(f"Permission denied {path}")
-    db, table, action = op.db, str(op.table), _action(op)
-    extra = {"options": _options(op)} if isinstance(op, s.LoadOp) else {}
+    db, table, action, options = op.db, str(op.table), _action(op), _options(op)
     return start_job(
         op,
         ctx,
-        lambda job: load(job, path, db=db, table=table, action=action, encoding=encoding, **extra),
+        lambda job: load(
+            job, path, db=db, table=table, action=action, encoding=encoding, options=options
+        ),
     )
 
 
@@ -274,11 +272,16 @@ def json_data_load(op: s.JsonDataLoad, ctx: Context) -> Submitted:
         problems.append("Data  is required")
     elif not isinstance(data, str) and not _records(data):
         problems.append("Data must be a string or an array of objects")
+    _validate_options(op, problems)
     _raise(problems, ",")
     _load_target(op, ctx)
-    db, table, action = op.db, str(op.table), _action(op)
+    db, table, action, options = op.db, str(op.table), _action(op), _options(op)
     return start_job(
-        op, ctx, lambda job: jsonload.load_json_data(job, data, db=db, table=table, action=action)
+        op,
+        ctx,
+        lambda job: jsonload.load_json_data(
+            job, data, db=db, table=table, action=action, options=options
+        ),
     )
 
 

@@ -215,25 +215,22 @@ class ImportFromS3(LoadOp, tag="import_from_s3", frozen=True):
     encoding: Any = None
 
 
-class JsonDataLoad(TableOp, tag="json_data_load", frozen=True):
+class JsonDataLoad(LoadOp, tag="json_data_load", frozen=True):
     """Load JSON from the body (NDJSON or array text, or an array of objects), as a job."""
 
-    action: Any = None
     data: Any = None
 
 
-class JsonFileLoad(TableOp, tag="json_file_load", frozen=True):
+class JsonFileLoad(LoadOp, tag="json_file_load", frozen=True):
     """Load an NDJSON or JSON-array file from the server's disk into a table, as a job."""
 
-    action: Any = None
     file_path: Any = None
     encoding: Any = None
 
 
-class JsonUrlLoad(TableOp, tag="json_url_load", frozen=True):
+class JsonUrlLoad(LoadOp, tag="json_url_load", frozen=True):
     """Load an NDJSON or JSON-array file from a URL into a table, as a job."""
 
-    action: Any = None
     json_url: Any = None
     passthrough_headers: Any = None
     encoding: Any = None

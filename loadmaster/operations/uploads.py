@@ -2,7 +2,8 @@
 
 The HTTP side hands over the body as an iterable of byte chunks that the job reads on its own
 thread as they arrive; this module checks the request as a load through ``POST /`` is checked
-(names, action, the table, the role's insert/update rights) and starts the job.
+(names, action, the table, the role's insert/update rights, the load options ``on_error``,
+``max_errors`` and ``validate_only``) and starts the job.
 """
 
 import zlib
@@ -14,6 +15,7 @@ from loadmaster.errors import InvalidRequestError
 from loadmaster.formats import check_encoding
 from loadmaster.jobs import csv_load, jsonload
 from loadmaster.jobs.context import JobContext
+from loadmaster.jobs.load_policy import load_options, option_problems
 from loadmaster.names import ACTIONS, Action, name_problems
 from loadmaster.operations import schema as s
 from loadmaster.operations.checks import table_of
@@ -65,20 +67,30 @@ def start_upload(
     gzip: bool,
     encoding: Any,
     body: BodySource,
+    on_error: Any = None,
+    max_errors: Any = None,
+    validate_only: Any = None,
 ) -> Submitted:
     """Check an upload and start its job; the job reads ``body`` as it arrives.
 
+    ``on_error``, ``max_errors`` and ``validate_only`` are checked and worded as in a load
+    through ``POST /`` (``None``: not given).
+
     Raises:
-        InvalidRequestError: A bad name or action, or no such table (400, as loads answer).
+        InvalidRequestError: A bad name, action or load option, or no such table (400, as
+            loads answer).
         PermissionDeniedError: The role may not insert/update the table (as csv_file_load).
     """
     problems = name_problems(database, "Database") + name_problems(table, "Table")
     if action not in ACTIONS:
         problems.append("Action is required and must be either insert, update, or upsert")
+    problems += option_problems(on_error, max_errors, validate_only)
     if problems:
         raise InvalidRequestError(",".join(problems))
     text_encoding = check_encoding(encoding)
     checked: Action = action
+    options = load_options(on_error, max_errors, validate_only)
+    given = {"on_error": on_error, "max_errors": max_errors, "validate_only": validate_only}
     as_load = s.CsvFileLoad(database=database, table=table, action=checked)
     authorize(as_load, ctx)
     table_of(as_load, ctx.store, status=400)
@@ -88,12 +100,15 @@ def start_upload(
         if gzip:
             source = _gunzip(source)
         try:
-            if body_format == "json":
-                return jsonload.load_json_chunks(
-                    job, source, db=database, table=table, action=checked, encoding=text_encoding
-                )
-            return csv_load.load_csv_chunks(
-                job, source, db=database, table=table, action=checked, encoding=text_encoding
+            load = jsonload.load_json_chunks if body_format == "json" else csv_load.load_csv_chunks
+            return load(
+                job,
+                source,
+                db=database,
+                table=table,
+                action=checked,
+                encoding=text_encoding,
+                options=options,
             )
         finally:
             body.abandon()
@@ -104,6 +119,7 @@ def start_upload(
         "action": checked,
         "gzip": gzip,
         "encoding": text_encoding,
+        **{name: value for name, value in given.items() if value is not None},
     }
     job_id, persisted = ctx.jobs.start_job(
         type=UPLOAD_FORMATS[body_format],

@@ -5,10 +5,13 @@ without wrapping it in JSON. The caller is authenticated from the ``Authorizatio
 before any body byte is read; the body then flows into the load job as it arrives (see
 :mod:`loadmaster.server.body_stream`), so its size is not limited and the job shows live
 counters from the first chunk. The answer comes once the body is received: the job's id,
-and its final record when it has already finished.
+and its final record when it has already finished. The query parameters are the load's
+request fields (``?action=upsert&on_error=skip&max_errors=10``), checked as ``POST /`` checks
+them.
 """
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +45,11 @@ MEDIA_TYPES: dict[str, UploadFormat] = {
 #: What ``curl -T`` and other plain uploads send (nothing, or a generic type): CSV.
 _UNTYPED = ("", "application/octet-stream", "text/plain")
 #: Request fields accepted as query parameters.
-QUERY_PARAMETERS = ("action", "encoding")
+QUERY_PARAMETERS = ("action", "encoding", "on_error", "max_errors", "validate_only")
+#: Query texts read as the JSON values a request body would carry (others stay text, to be
+#: refused with the body's wording).
+_INTEGER = re.compile(r"-?[0-9]+")
+_BOOLEANS = {"true": True, "false": False}
 
 
 class UploadRoute:
@@ -67,6 +74,9 @@ class UploadRoute:
             body_format, gzip = _body_format(request)
             action = _parameter(request, "action", "insert")
             encoding = _parameter(request, "encoding", None)
+            on_error = _parameter(request, "on_error", None)
+            max_errors = _parameter(request, "max_errors", None)
+            validate_only = _parameter(request, "validate_only", None)
             database = request.path_params["database"]
             table = request.path_params["table"]
             declared = request.headers.get("content-length")
@@ -82,6 +92,9 @@ class UploadRoute:
                     gzip=gzip,
                     encoding=encoding,
                     body=body,
+                    on_error=on_error,
+                    max_errors=_integer(max_errors),
+                    validate_only=_boolean(validate_only),
                 )
                 await submitted.wait_async()
                 await _pump(request, body)
@@ -140,6 +153,14 @@ def _parameter(request: Request, name: str, default: str | None) -> str | None:
     return params.get(name, default)
 
 
+def _integer(text: str | None) -> int | str | None:
+    return int(text) if text is not None and _INTEGER.fullmatch(text) else text
+
+
+def _boolean(text: str | None) -> bool | str | None:
+    return _BOOLEANS.get(text, text) if text is not None else None
+
+
 def openapi_paths() -> dict[str, Any]:
     """Describe the route for ``/openapi.json``."""
     content = {
@@ -149,7 +170,9 @@ def openapi_paths() -> dict[str, Any]:
     operation = {
         "summary": "Stream a CSV or JSON body into a table, as a load job",
         "description": "Authenticated from the Authorization header before the body is read. "
-        "`Content-Encoding: gzip` is accepted. Answers once the body is received.",
+        "`Content-Encoding: gzip` is accepted. Answers once the body is received. Faulty rows "
+        "(CSV and NDJSON alike) are reported on the job record and by get_job_errors, and "
+        "handled as `on_error` says.",
         "parameters": [
             {"name": "database", "in": "path", "required": True, "schema": {"type": "string"}},
             {"name": "table", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -163,6 +186,26 @@ def openapi_paths() -> dict[str, Any]:
                 "in": "query",
                 "schema": {"type": "string", "default": "utf-8"},
                 "description": "utf-8, utf-8-sig, utf-16, latin-1 or cp1252",
+            },
+            {
+                "name": "on_error",
+                "in": "query",
+                "schema": {"enum": ["continue", "skip", "abort"], "default": "continue"},
+                "description": "continue: load what can be loaded, report faulty rows; "
+                "skip: leave them out; abort: end the job ERROR at the first",
+            },
+            {
+                "name": "max_errors",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "with on_error=skip: end the job ERROR once more rows than "
+                "this were rejected",
+            },
+            {
+                "name": "validate_only",
+                "in": "query",
+                "schema": {"type": "boolean", "default": False},
+                "description": "read and check the whole body, write nothing",
             },
         ],
         "requestBody": {"required": True, "content": content},

@@ -102,6 +102,25 @@ def test_load_stdin_as_json_output(server: BackgroundServer, dog: Instance) -> N
     assert "successfully loaded 2 of 2 records" in table.stdout
 
 
+def test_load_a_local_file_with_on_error_and_validate_only(
+    server: BackgroundServer, dog: Instance, tmp_path: Path
+) -> None:
+    path = tmp_path / "dogs.ndjson"
+    path.write_bytes(b'{"id":1}\n{"id":\n{"id":3}\n')
+    dry = cli(server, "load", str(path), "--table", "dev.dog", "--validate-only")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines()[0] == "validated 3 records, 1 with errors"
+    done = cli(server, "load", str(path), "--table", "dev.dog", "--on-error", "abort")
+    assert done.returncode == 1
+    assert "Load aborted at line 2: not valid JSON; 1 records were already loaded" in done.stderr
+    skip = cli(server, "load", str(path), "--table", "dev.dog", "--on-error", "skip", "--json")
+    assert skip.returncode == 0, skip.stderr
+    record = json.loads(skip.stdout)
+    # Line 1 was loaded by the aborted run: the insert skips it (counted, as HarperDB does).
+    assert (record["message"], record["rejected"]) == ("successfully loaded 1 of 2 records", 1)
+    assert record["type"] == "json_upload_load"
+
+
 def test_no_wait_prints_the_job_id_and_job_wait_follows_it(
     server: BackgroundServer, dog: Instance, dogs_csv: Path
 ) -> None:

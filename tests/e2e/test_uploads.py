@@ -212,7 +212,8 @@ def test_a_broken_gzip_body_ends_the_job_in_error(server: BackgroundServer, dog:
             "/load/dev/dog?acton=upsert",
             CSV,
             400,
-            "Unknown query parameter 'acton'; known: action, encoding",
+            "Unknown query parameter 'acton'; "
+            "known: action, encoding, on_error, max_errors, validate_only",
         ),
         (
             "/load/dev/dog?action=insert&action=upsert",

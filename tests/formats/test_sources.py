@@ -138,6 +138,7 @@ def test_ndjson_lines_with_blank_lines_and_crlf(size: int) -> None:
         (b'{"id":1}\n{"id":\n{"id":3}\n', "Invalid JSON on line 2: "),
         (b'{"id":1}\r\n\r\n[1,2]\n', "Invalid JSON on line 3: not an object"),
         (b'{"id":1}\n"text"', "Invalid JSON on line 2: not an object"),
+        (b'{"id":1}\n{"id":2},{"id":3}\n', "Invalid JSON on line 2: "),
     ],
 )
 def test_ndjson_names_the_first_bad_line(data: bytes, message: str) -> None:

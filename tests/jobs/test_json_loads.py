@@ -66,9 +66,21 @@ def test_json_file_load_reads_ndjson_arrays_and_compressed_files(
 def test_json_file_load_names_the_bad_line(table: Instance, tmp_path: Path) -> None:
     path = tmp_path / "bad.ndjson"
     path.write_bytes(b'{"id": 1}\n{"id": 2}\n{"id": \n')
+    # A line that is not JSON cannot be loaded: by default it is rejected, the rest load.
     record = run_job(table, operation="json_file_load", table="t", file_path=str(path))
+    assert record["status"] == "COMPLETE"
+    assert record["message"] == "successfully loaded 2 of 2 records"
+    assert (record["error_count"], record["rejected"]) == (1, 1)
+    assert table.operation({"operation": "get_job_errors", "id": record["id"]})["errors"] == [
+        {"line": 3, "column": None, "reason": "not valid JSON", "value": '{"id":'}
+    ]
+    record = run_job(
+        table, operation="json_file_load", table="t", file_path=str(path), on_error="abort"
+    )
     assert record["status"] == "ERROR"
-    assert record["message"].startswith("Invalid JSON on line 3: ")
+    assert record["message"] == (
+        "Load aborted at line 3: not valid JSON; 0 records were already loaded"
+    )
 
 
 def test_json_file_load_checks_like_csv_file_load(table: Instance, tmp_path: Path) -> None:
