@@ -1,4 +1,5 @@
-"""The front door: ``POST /`` for operations (a plain ASGI route), the other routes on Starlette."""
+"""The front door: ``POST /`` for operations (a plain ASGI route); ``GET /health``, uploads,
+job events, ``/ui/``, metrics and OpenAPI on Starlette."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,10 @@ from loadmaster.server.access_log import AccessLog
 from loadmaster.server.asgi import ASGIApp, Receive, Scope, Send
 from loadmaster.server.cors import cors_middleware
 from loadmaster.server.job_stream import job_events_route
+from loadmaster.server.jobs_page import (
+    jobs_page_routes,
+    openapi_paths as jobs_page_paths,
+)
 from loadmaster.server.metrics import Metrics
 from loadmaster.server.openapi import OpenAPIEndpoint
 from loadmaster.server.operations_route import JSON, OperationsRoute, encode_json, error_answer
@@ -81,7 +86,11 @@ def create_app(instance: "Instance") -> ASGIApp:
             Route(
                 "/metrics", metrics.endpoint(instance, credentials, error_response), methods=["GET"]
             ),
-            Route("/openapi.json", OpenAPIEndpoint(upload_paths()).answer, methods=["GET"]),
+            Route(
+                "/openapi.json",
+                OpenAPIEndpoint({**upload_paths(), **jobs_page_paths()}).answer,
+                methods=["GET"],
+            ),
             Route(
                 "/jobs/{job_id}/events",
                 job_events_route(instance, credentials, error_response),
@@ -92,6 +101,7 @@ def create_app(instance: "Instance") -> ASGIApp:
                 UploadRoute(instance, credentials, json_response, error_response).answer,
                 methods=["PUT", "POST"],
             ),
+            *jobs_page_routes(error_response),
         ],
         middleware=[*cors, Middleware(AccessLog, metrics=metrics, operations=OPERATIONS)]
         if cors
