@@ -15,7 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 9925
 DATA ?= ./data
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench lock clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,20 @@ lint: $(TESTSTAMP)
 	$(VENV)/bin/ruff check loadmaster tests benchmarks
 	$(VENV)/bin/mypy
 
-test: lint
+# The jobs page test drives Debian's headless Chromium through chromedriver (and fails without
+# them, so CI proves the page): install both when missing and we may (root).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else \
+			echo "chromium or chromedriver missing: run apt-get install chromium chromium-driver" \
+				"as root (tests/e2e/test_jobs_page.py fails without them)" >&2; \
+		fi; \
+	fi
+
+test: lint browser
 	$(PY) -m pytest -q -n auto --dist loadfile
 
 bench: $(TESTSTAMP)

@@ -1,6 +1,8 @@
-"""Fixtures shared by every test: instances over temp data dirs, servers, no leaked actors."""
+"""Fixtures shared by every test: instances over temp data dirs, servers, no leaked actors;
+and the names of the artifacts a run leaves (the jobs page screenshot) in its summary."""
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,24 @@ import loadmaster
 from loadmaster.instance import Instance
 
 ADMIN_PASSWORD = "test-admin-password"
+#: Files tests leave for people to look at (git-ignored; CI keeps the directory).
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+_STARTED = pytest.StashKey[float]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.time()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    # Here, not in the test: under xdist a worker's output never reaches the terminal.
+    started = config.stash.get(_STARTED, 0.0)
+    if ARTIFACTS.is_dir():
+        for path in sorted(ARTIFACTS.iterdir()):
+            if path.stat().st_mtime >= started:
+                terminalreporter.write_line(f"test artifact: {path}")
 
 
 def basic(username: str, password: str) -> str:

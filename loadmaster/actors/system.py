@@ -12,7 +12,7 @@ import pykka
 
 from loadmaster.actors.job_events import JobEvents
 from loadmaster.actors.job_index import JobFilter, Key
-from loadmaster.actors.job_record import JobRecord, get_job_view, job_table, record_from_stored
+from loadmaster.actors.job_record import JobRecord, get_job_view, job_table
 from loadmaster.actors.job_registry import JobRegistry
 from loadmaster.actors.messages import (
     AwaitReady,
@@ -26,6 +26,7 @@ from loadmaster.actors.messages import (
     SearchJobs,
     StartJob,
 )
+from loadmaster.actors.stored_jobs import StoredJobs
 from loadmaster.actors.supervisor import JobSupervisor
 from loadmaster.actors.webhooks import Notifier
 from loadmaster.errors import ServiceUnavailableError
@@ -53,6 +54,7 @@ class JobSystem:
         #: Shared with the registry, which alone writes it (see JobRegistry).
         self._live: dict[str, JobRecord] = {}
         self._table = job_table(store)
+        self._stored = StoredJobs(self._table)
         self._generation = 0
         #: One future per watched job, resolved with its next change (shared by watchers).
         self._watchers: dict[str, Future[JobRecord]] = {}
@@ -238,8 +240,7 @@ class JobSystem:
         record = self._live.get(job_id)
         if record is not None:
             return record
-        found = self._table.get([job_id])
-        return record_from_stored(found[0]) if found else None
+        return self._stored.get(job_id)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """Return a job record as get_job shows it, or None."""

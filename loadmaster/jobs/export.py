@@ -16,10 +16,9 @@ from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.models import User
 from loadmaster.names import database_of
 from loadmaster.query import (
-    IdSearch,
     Search,
-    ValueSearch,
     condition_search,
+    expected_count,
     id_search,
     matches,
     table_at,
@@ -140,16 +139,6 @@ class Found(NamedTuple):
     total: int | None = None
 
 
-def _total(search: Search, table: Table) -> int | None:
-    """Count what a whole-table search yields (the table's count), or an id list's length."""
-    if isinstance(search, IdSearch):
-        return len(search.ids)
-    if isinstance(search, ValueSearch) and search.value == "*":
-        count = max(0, table.record_count() - (search.offset or 0))
-        return count if search.limit is None else min(count, search.limit)
-    return None
-
-
 def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
     """Run a search (as :func:`parse_search` returned it) as the job's caller."""
     db = database_of(fields.get("database"), fields.get("schema"))
@@ -157,7 +146,7 @@ def search_records(job: JobContext, fields: Mapping[str, Any]) -> Found:
     search = _checked(fields)
     columns = _export_attributes(search, table)
     project = table.projector(columns)  # also refuses unknown attributes before any output
-    return Found(matches(search, table), columns, project, _total(search, table))
+    return Found(matches(search, table), columns, project, expected_count(search, table))
 
 
 def sql_records(sql: PreparedSql) -> Found:
@@ -167,13 +156,13 @@ def sql_records(sql: PreparedSql) -> Found:
     are plain stored records are shaped only where the format needs it (JSON), as for a
     NoSQL search; the CSV writer reads its columns from the records themselves.
     """
-    rows, shape = sql.records()
+    rows, total, shape = sql.records()
     if shape is not None:
-        return Found(rows, sql.columns, shape)
+        return Found(rows, sql.columns, shape, total)
     first = next(rows, None)
     if first is None:
-        return Found(iter(()), sql.columns, _as_is)
-    return Found(chain((first,), rows), list(first), _as_is)
+        return Found(iter(()), sql.columns, _as_is, total)
+    return Found(chain((first,), rows), list(first), _as_is, total)
 
 
 def _as_is(row: Mapping[str, Any]) -> Any:

@@ -18,6 +18,7 @@ from loadmaster.names import SYSTEM_DATABASE
 from loadmaster.query.fields import Refusal, attributes_list, keys_list, paging_number, require
 from loadmaster.storage import Condition, ConditionGroup, Table
 from loadmaster.storage.conditions import CONDITION_TYPES
+from loadmaster.storage.search import wildcard_condition
 
 Operator = Literal["and", "or"]
 
@@ -214,6 +215,25 @@ def matches(search: Search, table: Table) -> Iterator[dict[str, Any]]:
             reverse=search.reverse,
         )
     return iter(table.get(search.ids))
+
+
+def expected_count(search: Search, table: Table) -> int | None:
+    """Return how many records :func:`matches` will yield, when the table's count or an
+    index tells without reading them (progress totals); else None."""
+    if isinstance(search, IdSearch):
+        return len(search.ids)
+    if isinstance(search, ValueSearch):
+        condition = wildcard_condition(search.attribute, search.value)
+        found = table.record_count() if condition is None else table.count([condition])
+    elif search.sort is not None and search.sort[0][0] != table.primary_key:
+        # Sorting through an index leaves out the records without its attribute.
+        return None
+    else:
+        found = table.count(search.conditions, search.operator)
+    if found is None:
+        return None
+    found = max(0, found - (search.offset or 0))
+    return found if search.limit is None else min(found, search.limit)
 
 
 def projector(

@@ -1,10 +1,11 @@
 """The access log and the HTTP metrics: one line and one count per request.
 
-An ASGI middleware, so the routes stay as they are. A line has the method, the path (never
-the query string: the events route accepts a token there), the operation of a ``POST /`` body,
-the status, the duration and the user the credentials name; never a body, a password or a
-token. The operation is read from the body's first 64 KiB (and its last chunk) as the body
-goes by, so nothing is decoded twice and big bodies are not copied.
+An ASGI middleware, so the routes stay as they are; requests are counted and logged a batch at
+a time (:mod:`.request_records`). A line has the method, the path (never the query string: the
+events route accepts a token there), the operation of a ``POST /`` body, the status, the
+duration and the user the credentials name; never a body, a password or a token. The operation
+is read from the body's first 64 KiB (and its last chunk) as the body goes by, so nothing is
+decoded twice and big bodies are not copied.
 """
 
 import base64
@@ -12,22 +13,18 @@ import binascii
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
-from typing import Any
+from collections.abc import Collection
 
 import msgspec
 
+from loadmaster.server.asgi import ASGIApp, Message, Receive, Scope, Send
 from loadmaster.server.metrics import Metrics
+from loadmaster.server.request_records import Answered, RequestRecords
 
 __all__ = ["AccessLog", "route_name"]
 
 log = logging.getLogger("loadmaster.access")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PEEK_BYTES = 64 << 10
 _OPERATION = re.compile(rb'"operation"\s*:\s*"([A-Za-z_]{1,64})"')
@@ -103,11 +100,14 @@ class AccessLog:
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, operations: Collection[str]) -> None:
         self._app = app
-        self._metrics = metrics
         self._operations = frozenset(operations)
+        self._records = RequestRecords(metrics)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection event; time and record HTTP requests."""
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
@@ -132,41 +132,43 @@ class AccessLog:
         finally:
             self._record(scope, peek, status, time.perf_counter() - started)
 
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the server's start and stop on; record the waiting requests when it stops."""
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self._records.flush()
+            return message
+
+        try:
+            await self._app(scope, receiving, send)
+        finally:
+            self._records.flush()
+
     def _record(self, scope: Scope, peek: _BodyPeek | None, status: int, seconds: float) -> None:
         path: str = scope["path"]
-        operation: str | None = None
+        operation: str | None = None  # the operation of a POST / body ("unknown": none)
         if peek is not None:
-            operation = peek.find(_OPERATION)
-            label = operation if operation in self._operations else "unknown"
+            found = peek.find(_OPERATION)
+            label = operation = found if found in self._operations else "unknown"
         else:
             label = route_name(path)
-        self._metrics.observe_request(label, status, seconds)
-        if not log.isEnabledFor(logging.INFO):
-            return
-        user = self._user(scope, peek)
+        logged = log.isEnabledFor(logging.INFO)
         client = scope.get("client")
-        address = client[0] if client else "-"
-        log.info(
-            "%s %s %s %s %d %.2fms user=%s",
-            address,
-            scope["method"],
-            path,
-            operation if peek is not None and operation in self._operations else "-",
-            status,
-            seconds * 1000,
-            user or "-",
-            extra={
-                "event": {
-                    "event": "request",
-                    "client": address,
-                    "method": scope["method"],
-                    "path": path,
-                    "operation": label if peek is not None else None,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 3),
-                    "user": user,
-                }
-            },
+        self._records.add(
+            Answered(
+                created=time.time(),
+                label=label,
+                status=status,
+                seconds=seconds,
+                client=client[0] if client else "-",
+                method=scope["method"],
+                path=path,
+                operation=operation,
+                user=self._user(scope, peek) if logged else None,
+                logged=logged,
+            )
         )
 
     def _user(self, scope: Scope, peek: _BodyPeek | None) -> str | None:

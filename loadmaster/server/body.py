@@ -15,9 +15,10 @@ once) costs a dictionary entry, not a timer.
 import asyncio
 from collections.abc import Callable
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 
 from loadmaster.errors import LoadmasterError, PayloadTooLargeError, RequestTimeoutError
+from loadmaster.server.asgi import Receive
 
 #: Seconds a body may take before the floor rate applies (a connection's slow start).
 GRACE_SECONDS = 5.0
@@ -49,14 +50,16 @@ class BodyReader:
 
     async def read(
         self,
-        request: Request,
+        receive: Receive,
+        declared: str | None,
         limit: int,
         too_large: Callable[[], LoadmasterError] | None = None,
     ) -> bytes:
-        """Read the whole body of ``request``.
+        """Read the whole body of a request.
 
         Args:
-            request: The request.
+            receive: The request's ASGI ``receive``.
+            declared: Its ``Content-Length`` header, if any.
             limit: The most bytes accepted.
             too_large: Builds the error for a body over ``limit`` (413 by default).
 
@@ -72,7 +75,6 @@ class BodyReader:
                 return too_large()
             return PayloadTooLargeError(f"Request body is larger than {limit} bytes")
 
-        declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise refuse()
         task = asyncio.current_task()
@@ -85,7 +87,6 @@ class BodyReader:
         deadlines[task] = self._deadline(start, 0)
         parts: list[bytes] = []
         size = 0
-        receive = request.receive
         try:
             while True:
                 message = await receive()

@@ -2,7 +2,7 @@
 
 Each app has its own registry (tests run many servers in one process). Jobs are counted from
 the job events of the instance (:mod:`loadmaster.actors.job_events`), requests by the access
-log middleware (:mod:`loadmaster.server.access_log`).
+log middleware (:mod:`loadmaster.server.access_log`), a batch at a time.
 """
 
 import threading
@@ -79,6 +79,8 @@ class Metrics:
             registry=r,
         )
         self._request_children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        #: Called before each scrape: requests waiting to be counted are counted first.
+        self._before_scrape: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         #: The state each job was last seen in (CREATED or IN_PROGRESS), until it ends.
         self._states: dict[str, str] = {}
@@ -112,6 +114,16 @@ class Metrics:
             self.running.inc(step)
         elif state == "CREATED":
             self.queued.inc(step)
+
+    def before_scrape(self, flush: Callable[[], None]) -> None:
+        """Have ``flush`` called before each scrape (it counts the requests it holds)."""
+        self._before_scrape.append(flush)
+
+    def scrape(self) -> bytes:
+        """Return every metric in the Prometheus text format (call it on the event loop)."""
+        for flush in self._before_scrape:
+            flush()
+        return generate_latest(self.registry)
 
     def observe_request(self, operation: str, status: int, seconds: float) -> None:
         """Count one answered HTTP request (the labelled children are looked up once)."""
@@ -158,5 +170,5 @@ class MetricsEndpoint:
                 await self._credentials.header_user(authorization, client)
             except LoadmasterError as exc:
                 return self._render_error(exc)
-        body = generate_latest(self._metrics.registry)
+        body = self._metrics.scrape()
         return Response(body, headers={"content-type": CONTENT_TYPE_LATEST})

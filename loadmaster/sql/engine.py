@@ -86,19 +86,29 @@ class PreparedSql:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Run the statement; yield its rows (a write yields its one answer object)."""
+        return self.counted()[0]
+
+    def counted(self) -> tuple[Iterator[dict[str, Any]], int | None]:
+        """Run the statement; return its rows and, when known before they are read, how
+        many there are."""
         if self.deferred is not None:
             raise self.deferred
         if self.plan is not None:
-            return self.plan.rows()
-        return iter([_write(self.statement, self.store, self.user)])
+            return self.plan.counted()
+        return iter([_write(self.statement, self.store, self.user)]), 1
 
-    def records(self) -> tuple[Iterator[dict[str, Any]], Callable[[Any], Any] | None]:
-        """Run the statement for streaming: its stored records unshaped and what shapes
-        one into its row, when the rows are plain records; else its rows and None."""
+    def records(
+        self,
+    ) -> tuple[Iterator[dict[str, Any]], int | None, Callable[[Any], Any] | None]:
+        """Run the statement for streaming: its stored records unshaped, their number when
+        known, and what shapes one into its row, when the rows are plain records; else as
+        :meth:`counted`, and None."""
         plan = self.plan
         if self.deferred is None and plan is not None and plan.records is not None:
-            return plan.records(), plan.shape
-        return self.rows(), None
+            rows, total = plan.records()
+            return rows, total, plan.shape
+        rows, total = self.counted()
+        return rows, total, None
 
 
 def prepare_sql(text: Any, store: Store, user: User) -> PreparedSql:

@@ -37,20 +37,27 @@ class SelectPlan:
     """A validated, permission-checked SELECT; :meth:`rows` runs it (streamed when it can)."""
 
     keys: list[str]
-    run: Callable[[], Iterator[dict[str, Any]]] = field(repr=False)
-    #: When every row is one stored record shaped to ``keys`` (plain columns of one table, no
-    #: renames, sorting, grouping or DISTINCT): the records, filtered and paged, not shaped.
-    records: Callable[[], Iterator[dict[str, Any]]] | None = field(default=None, repr=False)
-    #: What shapes one of those records into its row.
+    run: Callable[[], "Rows"] = field(repr=False)
+    #: When each row is a stored record shaped (by ``shape``) to ``keys``, no renames: the
+    #: records, filtered and paged, unshaped.
+    records: Callable[[], "Rows"] | None = field(default=None, repr=False)
     shape: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Yield the result rows."""
+        return self.run()[0]
+
+    def counted(self) -> "Rows":
+        """Return the result rows and, when known before they are read, how many there are."""
         return self.run()
 
 
-def _empty() -> Iterator[dict[str, Any]]:
-    return iter(())
+#: Result rows, and their number when it is known up front.
+Rows = tuple[Iterator[dict[str, Any]], int | None]
+
+
+def _empty() -> Rows:
+    return iter(()), 0
 
 
 def open_sources(refs: tuple[n.TableRef, ...], store: Store) -> list[Table]:
@@ -273,7 +280,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         # Only COUNT(*) of a whole table: the table's record count answers it.
         count = tables[0].record_count()
         return SelectPlan(
-            [o.key for o in outputs], lambda: iter([dict.fromkeys(keys_of(outputs), count)])
+            [o.key for o in outputs], lambda: (iter([dict.fromkeys(keys_of(outputs), count)]), 1)
         )
     shape = _shape(outputs, any(j.kind != "inner" for j in stmt.joins))
     start, stop = _page(stmt)
@@ -282,22 +289,21 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
     direct = _record_shape(outputs) if not (stmt.joins or grouped or order_fns) else None
 
     def matching(read: Prefetch) -> Iterator[dict[str, Any]]:
-        # One table, plain columns, no sorting: records stream as they are read.
         records = read.records()
         if where_fn is not None and not read.exact:
             test = where_fn
             records = (r for r in records if truth(test((r,))))
         return records
 
-    def run() -> Iterator[dict[str, Any]]:
+    def run() -> Rows:
         if scope is None:
-            return iter([shape(())])
+            return iter([shape(())]), 1
         reads = plan_reads(where, [j.on for j in stmt.joins if j.on], scope, tables)
         if direct is not None:
             plain_rows: Iterator[dict[str, Any]] = map(direct, matching(reads[0]))
             if stmt.distinct:
                 plain_rows = _distinct(plain_rows)
-            return _paged(plain_rows, start, stop)
+            return _paged(plain_rows, start, stop), _direct_total(stmt, reads[0], where_fn is None)
         steps = [
             _step(join, reads[i + 1], on_fns[i], scope, i + 1) for i, join in enumerate(stmt.joins)
         ]
@@ -313,21 +319,33 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         shaped: Iterator[dict[str, Any]] = map(shape, rows)
         if stmt.distinct:
             shaped = _distinct(shaped)
-        return _paged(shaped, start, stop)
+        return _paged(shaped, start, stop), None
 
-    if direct is None or stmt.distinct or not _keeps_names(outputs) or scope is None:
+    renamed = any(o.plain is None or o.plain[1] != o.key for o in outputs)
+    if direct is None or stmt.distinct or renamed or scope is None:
         return SelectPlan(keys, run)
     read_scope = scope
 
-    def records() -> Iterator[dict[str, Any]]:
+    def records() -> Rows:
         [read] = plan_reads(where, [], read_scope, tables)
-        return _paged(matching(read), start, stop)
+        return _paged(matching(read), start, stop), _direct_total(stmt, read, where_fn is None)
 
     return SelectPlan(keys, run, records, direct)
 
 
-def _keeps_names(outputs: list[_Output]) -> bool:
-    return all(o.plain is not None and o.plain[1] == o.key for o in outputs)
+def _direct_total(stmt: n.Select, read: Prefetch, everything: bool) -> int | None:
+    """Count the rows of a one-table SELECT without reading them: every record (no WHERE),
+    or the prefetched keys when the index answered the WHERE exactly; else None."""
+    if stmt.distinct:
+        return None
+    if everything and read.keys is None:
+        found = read.table.record_count()
+    elif read.keys is not None and (everything or read.exact):
+        found = len(read.keys)
+    else:
+        return None
+    start, stop = _page(stmt)
+    return max(0, (found if stop is None else min(found, stop)) - start)
 
 
 def _paged(

@@ -116,6 +116,16 @@ class Env:
                 self._closed = True
                 self._env.close()
 
+    def last_commit(self) -> int:
+        """Return the id of the last transaction committed to the environment (by any
+        process): what was read since it was taken is still current while it is unchanged."""
+        if self._closed:
+            raise StorageError("the store is closed")
+        try:
+            return int(self._env.info()["last_txnid"])
+        except lmdb.Error as exc:
+            raise StorageError(f"LMDB read failed: {exc}") from exc
+
     def open_db(self, txn: WriteTxn, name: bytes, *, dupsort: bool = False) -> "lmdb._Database":
         """Open (creating) a named database inside a write transaction."""
         return self._env.open_db(name, txn=txn.txn, create=True, dupsort=dupsort)

@@ -23,7 +23,14 @@ from loadmaster.storage.indexing import MISSING
 from loadmaster.storage.keys import encode_key
 from loadmaster.storage.reads import IndexRange, get_many, scan_primary, table_state, walk_range
 
-__all__ = ["check_paging", "plan_search", "run_search", "sort_key", "wildcard_condition"]
+__all__ = [
+    "check_paging",
+    "plan_search",
+    "run_search",
+    "single_leaf",
+    "sort_key",
+    "wildcard_condition",
+]
 
 Counter = Callable[[int], None]
 
@@ -65,6 +72,8 @@ class _LeafNode(_Node):
             prefix = b""
         elif attr is not None and attr.indexed:
             prefix = state.prefixes[attribute]
+        #: The key prefix of the attribute's index entries (``b""``: the primary db's keys).
+        self.prefix = prefix
         self.leaf = compile_leaf(condition, prefix)
         self.never = False
         if (
@@ -172,6 +181,13 @@ class _GroupNode(_Node):
             if not best:
                 break
         return best
+
+
+def single_leaf(plan: _Node) -> _LeafNode | None:
+    """Return the one condition a plan holds (inside groups of one), or None."""
+    while isinstance(plan, _GroupNode) and len(plan.children) == 1:
+        plan = plan.children[0]
+    return plan if isinstance(plan, _LeafNode) else None
 
 
 def _compile(node: Condition | ConditionGroup, state: TableState) -> _Node:

@@ -16,6 +16,7 @@ from loadmaster.storage.catalog import (
 )
 from loadmaster.storage.codec import decode_record, decode_records, encode_records, lookup_pk
 from loadmaster.storage.conditions import Condition, ConditionGroup
+from loadmaster.storage.counts import count_matches
 from loadmaster.storage.env import WriteTxn
 from loadmaster.storage.indexing import index_key, is_truncated
 from loadmaster.storage.keys import MAX_KEY_SIZE, NAN_KEY, decode_key, key_kind
@@ -149,6 +150,10 @@ class Table:
         state = self._state()
         with self._catalog.env.read() as txn:
             return txn.stat(state.primary)["entries"]
+
+    def last_commit(self) -> int:
+        """Return the id of the last write committed to this table's environment."""
+        return self._catalog.env.last_commit()
 
     def describe(self) -> dict[str, Any]:
         """Return HarperDB's ``describe_table`` body for this table."""
@@ -345,6 +350,16 @@ class Table:
         if condition is None:
             return self.scan(reverse=reverse)
         return self.search([condition], reverse=reverse)
+
+    def count(
+        self,
+        conditions: Sequence[Condition | ConditionGroup],
+        operator: Literal["and", "or"] = "and",
+    ) -> int | None:
+        """Count the records :meth:`search` yields for ``conditions`` (before paging) from an
+        index alone, without reading them; None when that takes the records (see
+        :mod:`loadmaster.storage.counts`)."""
+        return count_matches(self._catalog, self.database, self.name, conditions, operator)
 
     def ids_before(self, attribute: str, value: Any) -> Iterator[Any]:
         """Yield the primary keys of records whose ``attribute`` is below ``value``.

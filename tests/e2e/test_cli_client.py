@@ -233,3 +233,75 @@ def test_sql_prints_rows_as_a_table_or_json(server: BackgroundServer, dog: Insta
     bad = cli(server, "sql", "SELEKT nonsense")
     assert bad.returncode == 1
     assert "(400)" in bad.stderr
+
+
+def test_jobs_lists_a_page_with_filters(server: BackgroundServer, dog: Instance) -> None:
+    # Each run of the command costs a second or more: few runs, each checking several flags
+    # (the client's jobs() test covers the filters one by one).
+    loaded = dog.operation(
+        {"operation": "csv_data_load", "database": "dev", "table": "dog", "data": "id\n1\n"}
+    )["job_id"]
+    failed = dog.operation(
+        {
+            "operation": "csv_url_load",
+            "database": "dev",
+            "table": "dog",
+            "csv_url": f"http://127.0.0.1:{refused_port()}/dogs.csv",
+        }
+    )["job_id"]
+    for job_id in (loaded, failed):
+        assert dog.wait_for_job(job_id, timeout=30) is not None
+
+    newest = cli(
+        server, "jobs", "--status", "ERROR", "--status", "COMPLETE", "--limit", "1", "--json"
+    )
+    assert newest.returncode == 0, newest.stderr
+    (only,) = json.loads(newest.stdout)
+    assert (only["id"], only["status"], only["type"]) == (failed, "ERROR", "csv_url_load")
+
+    table = cli(server, "jobs", "--type", "csv_data_load", "--user", "HDB_ADMIN", COLUMNS="200")
+    assert table.returncode == 0, table.stderr
+    assert loaded in table.stdout
+    assert "successfully loaded 1 of 1 records" in table.stdout
+    assert failed not in table.stdout
+
+    bad = cli(server, "jobs", "--status", "DONE")
+    assert (bad.returncode, bad.stderr) == (1, "loadmaster: Unknown job status 'DONE' (400)\n")
+
+
+def test_cancel_ends_a_running_job_that_job_wait_follows(
+    quick_stop_server: BackgroundServer, quick_stop_instance: Instance, stalled_url: str
+) -> None:
+    job_id = quick_stop_instance.operation(
+        {"operation": "csv_url_load", "database": "dev", "table": "dog", "csv_url": stalled_url}
+    )["job_id"]
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "loadmaster", "job", job_id, "--wait"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(quick_stop_server),
+    )
+    try:
+        cancelled = cli(quick_stop_server, "cancel", job_id)
+        assert (cancelled.returncode, cancelled.stdout) == (0, f"Cancelling job {job_id}\n")
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.communicate()
+    assert waiting.returncode == 1, (out, err)
+    assert "Job was cancelled by HDB_ADMIN" in err
+    record = quick_stop_instance.jobs.get(job_id)
+    assert record is not None
+    assert (record["status"], record["cancelled"], record["cancelled_by"]) == (
+        "ERROR",
+        True,
+        "HDB_ADMIN",
+    )
+
+    again = cli(quick_stop_server, "cancel", job_id)
+    assert (again.returncode, again.stderr) == (
+        1,
+        f"loadmaster: Job {job_id} has already finished (409)\n",
+    )

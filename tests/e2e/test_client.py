@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 import loadmaster
+from loadmaster.errors import ConflictError
 from loadmaster.instance import Instance
 from loadmaster.server.serve import BackgroundServer
 from tests.conftest import ADMIN_PASSWORD
@@ -203,3 +204,45 @@ def test_wait_gives_up_after_its_timeout(tmp_path: Path, http_source: HttpSource
             job = lm.wait(job_id, timeout=30)
     assert job.status == "ERROR"
     assert "after loading" in job.message or "timed out" in job.message.lower(), job.message
+
+
+def test_jobs_filters_a_page_of_search_jobs(client: loadmaster.Client) -> None:
+    loads = [
+        client.submit(
+            {"operation": "csv_data_load", "database": "dev", "table": "dog", "data": f"id\n{i}\n"}
+        )
+        for i in range(3)
+    ]
+    failed = client.load(f"http://127.0.0.1:{refused_port()}/dogs.csv", "dog", "dev")
+    for job_id in (*loads, failed):
+        client.wait(job_id, timeout=30)
+
+    every = client.jobs()
+    assert all(isinstance(job, loadmaster.Job) for job in every)
+    assert [job.id for job in every] == [failed, *reversed(loads)]  # newest first
+    assert [job.id for job in client.jobs(order="asc", limit=2)] == loads[:2]
+    assert [job.id for job in client.jobs(type="csv_data_load", limit=1)] == [loads[-1]]
+    (error,) = client.jobs(status="ERROR")
+    assert (error.id, error.type, error.status) == (failed, "csv_url_load", "ERROR")
+    assert len(client.jobs(status=["COMPLETE", "ERROR"], user="HDB_ADMIN")) == 4
+    assert client.jobs(user="nobody") == []
+    with pytest.raises(loadmaster.InvalidRequestError, match="Unknown job status 'DONE'"):
+        client.jobs(status="DONE")
+
+
+def test_cancel_a_running_job(quick_stop_server: BackgroundServer, stalled_url: str) -> None:
+    with loadmaster.Client(quick_stop_server.url, user="HDB_ADMIN", password=ADMIN_PASSWORD) as lm:
+        job_id = lm.load(stalled_url, "dog", "dev")
+        assert lm.job(job_id).status == "IN_PROGRESS"
+        assert lm.cancel(job_id) == f"Cancelling job {job_id}"
+        job = lm.wait(job_id, timeout=30)
+        assert (job.status, job.cancelled, job.cancelled_by) == ("ERROR", True, "HDB_ADMIN")
+        assert job.message.startswith("Job was cancelled by HDB_ADMIN")
+        with pytest.raises(ConflictError) as finished:
+            lm.cancel(job_id)
+        assert (finished.value.status_code, finished.value.message) == (
+            409,
+            f"Job {job_id} has already finished",
+        )
+        with pytest.raises(loadmaster.NotFoundError):
+            lm.cancel("no-such-job")

@@ -151,3 +151,57 @@ def test_delete_records_before_checks(filled: Instance) -> None:
     assert caught.value.message == "'table' is required. 'date' is required"
     record = run_job(filled, operation="delete_records_before", table="nope", date="2020-01-01")
     assert (record["status"], record["message"]) == ("ERROR", "Table 'data.nope' does not exist")
+
+
+@pytest.mark.parametrize(
+    ("search", "exported"),
+    [
+        ({**ALL, "search_attribute": "name", "search_value": "n1*"}, 112),
+        ({**ALL, "search_attribute": "score", "search_value": 10}, 1),
+        (
+            {
+                "operation": "search_by_conditions",
+                "table": "t",
+                "conditions": [
+                    {
+                        "search_attribute": "score",
+                        "search_type": "between",
+                        "search_value": [10, 20],
+                    }
+                ],
+                "limit": 15,
+            },
+            15,
+        ),
+        ({"operation": "sql", "sql": "SELECT id, name FROM data.t WHERE score = 250"}, 1),
+        ({"operation": "sql", "sql": "SELECT * FROM data.t LIMIT 10 OFFSET 995"}, 5),
+    ],
+)
+def test_an_export_of_an_indexed_condition_knows_its_total(
+    filled: Instance, tmp_path: Path, search: dict[str, Any], exported: int
+) -> None:
+    record = run_job(
+        filled, operation="export_local", format="json", path=str(tmp_path), search_operation=search
+    )
+    assert record["status"] == "COMPLETE", record
+    written = msgspec.json.decode(Path(record["result"]["path"]).read_bytes())
+    assert len(written) == exported
+    assert (record["processed"], record["total"], record["percent"]) == (exported, exported, 100.0)
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        {**ALL, "search_attribute": "name", "search_value": "*1*"},  # contains: no cheap count
+        {"operation": "sql", "sql": "SELECT * FROM data.t WHERE name = 'n5' OR score = 1"},
+    ],
+)
+def test_an_export_whose_count_needs_the_records_has_no_total(
+    filled: Instance, tmp_path: Path, search: dict[str, Any]
+) -> None:
+    record = run_job(
+        filled, operation="export_local", format="json", path=str(tmp_path), search_operation=search
+    )
+    assert record["status"] == "COMPLETE", record
+    assert record["processed"] > 0
+    assert "total" not in record
