@@ -19,7 +19,7 @@ from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
 from loadmaster.formats.dates import parse_js_date, parse_moment_iso, to_iso_utc
 from loadmaster.formats.encodings import check_encoding, utf8_chunks
 from loadmaster.formats.json_array import JsonArraySplitter
-from loadmaster.formats.load_coercion import coerce_typed, column_types
+from loadmaster.formats.load_coercion import coerce_records, coerce_typed, column_types
 from loadmaster.formats.ndjson import NdjsonSplitter, json_splitter
 from loadmaster.formats.writers import iter_csv, iter_json_array, iter_ndjson
 
@@ -30,6 +30,7 @@ __all__ = [
     "NdjsonSplitter",
     "check_column_names",
     "check_encoding",
+    "coerce_records",
     "coerce_typed",
     "column_types",
     "decompressed",

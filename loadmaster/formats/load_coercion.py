@@ -203,3 +203,11 @@ def coerce_column(cells: Sequence[str], type_name: str, attribute: str) -> list[
             return list(map(int, cells))
     coerce = coercer(type_name, LOAD)
     return [coerce(cell, attribute) for cell in cells]
+
+
+def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
+    """Coerce cells of typed attributes in place (``Invalid value for attribute ...``)."""
+    for record in records:
+        for name, kind in types.items():
+            if name in record:
+                record[name] = coerce_typed(record[name], kind, name)

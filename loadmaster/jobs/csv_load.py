@@ -19,7 +19,7 @@ from loadmaster.errors import (
 from loadmaster.formats import (
     CsvStream,
     check_column_names,
-    coerce_typed,
+    coerce_records,
     column_types,
     decompressed,
     utf8_chunks,
@@ -43,14 +43,6 @@ BATCH_ROWS = 20_000
 #: Bytes per read from a file.
 READ_CHUNK = 2 << 20
 UPDATE_KEY_MISSING = "a valid hash attribute must be provided with update record"
-
-
-def coerce_records(records: list[dict[str, Any]], types: dict[str, str]) -> None:
-    """Coerce cells of typed attributes in place (``Invalid value for attribute ...``)."""
-    for record in records:
-        for name, kind in types.items():
-            if name in record:
-                record[name] = coerce_typed(record[name], kind, name)
 
 
 def load_csv_text(
@@ -138,19 +130,39 @@ def load_csv_file(
 ) -> str:
     """Run csv_file_load: stream the file in batches, one write transaction per batch."""
     check_file_path(path, job.user, job.settings)  # again: a queued job may start much later
-    try:
-        size: int | None = os.stat(path).st_size
-    except OSError:
-        size = None  # file_chunks() words the failure as Node does
     return load_csv_chunks(
         job,
         file_chunks(path, job),
         db=db,
         table=table,
         action=action,
-        size_hint=size,
+        size_hint=file_size(path),
         encoding=encoding,
         options=options,
+    )
+
+
+def file_size(path: str) -> int | None:
+    """Return a file's size, or None when it cannot be read (file_chunks() words that)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def on_worker(job: JobContext, db: str, table: str, size_hint: int | None) -> bool:
+    """Say whether a source of ``size_hint`` bytes (None: unknown) is parsed by the worker.
+
+    Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are: the
+    worker's start-up, about a tenth of a second, is not worth it for small ones. A role that
+    limits attributes gets the in-process path: its records are checked per batch there, and
+    the worker sends no records to check.
+    """
+    threshold = job.settings.parallel_load_min_bytes
+    return (
+        threshold >= 0
+        and (size_hint is None or size_hint >= threshold)
+        and table_rules(job.user, job.store.table(db, table)) is None
     )
 
 
@@ -170,23 +182,15 @@ def load_csv_chunks(
     The source may be gzip or zstd (told by its magic bytes; ``size_hint`` is then the
     compressed size) and in any accepted ``encoding``.
 
-    Sources of at least ``settings.parallel_load_min_bytes`` (or of unknown size) are parsed
-    by a worker process (see :mod:`parse_worker`) while this thread commits: its start-up,
-    about a tenth of a second, is not worth it for small ones.
+    Big sources are parsed by a worker process (see :mod:`parse_worker` and :func:`on_worker`)
+    while this thread commits.
     The header is checked before anything is written. A failure after some batches were
     committed names how many records were loaded, so the client knows what is in the table.
     Faulty rows are stored as the job's errors and handled as ``options`` say.
     """
     recorder = ErrorRecorder(job)
     chunks = utf8_chunks(decompressed(chunks), encoding)
-    threshold = job.settings.parallel_load_min_bytes
-    # A role that limits attributes gets the in-process path: its records are checked per
-    # batch there, and the worker sends no records to check.
-    if (
-        threshold >= 0
-        and (size_hint is None or size_hint >= threshold)
-        and table_rules(job.user, job.store.table(db, table)) is None
-    ):
+    if on_worker(job, db, table, size_hint):
         commits = parallel_load.commit_batches(
             job, chunks, db=db, table=table, action=action, options=options, recorder=recorder
         )

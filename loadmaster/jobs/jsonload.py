@@ -10,8 +10,9 @@ from typing import Any
 
 from loadmaster.formats import check_column_names, decompressed, utf8_chunks
 from loadmaster.formats.json_rows import JsonRows, RecordRows
+from loadmaster.jobs import parallel_load
 from loadmaster.jobs.context import JobContext
-from loadmaster.jobs.csv_load import commit_records, file_chunks, run_load
+from loadmaster.jobs.csv_load import commit_records, file_chunks, file_size, on_worker, run_load
 from loadmaster.jobs.file_roots import check_file_path
 from loadmaster.jobs.load_policy import DEFAULT_OPTIONS, LoadOptions, recorded_batches
 from loadmaster.jobs.row_errors import ErrorRecorder
@@ -30,9 +31,11 @@ def load_json_chunks(
     action: Action,
     encoding: str = "utf-8",
     array_only: bool = False,
+    size_hint: int | None = None,
     options: LoadOptions = DEFAULT_OPTIONS,
 ) -> str:
-    """Stream JSON records into a table, 5000 records per transaction.
+    """Stream JSON records into a table, 5000 records per transaction (in the worker's
+    batches when a big source is parsed by the worker process, as CSV is: :func:`on_worker`).
 
     The source is NDJSON or a top-level array (told by its first byte that is not blank), or
     with ``array_only`` an array as HarperDB's ``.json`` imports require; it may be gzip or
@@ -44,6 +47,21 @@ def load_json_chunks(
     ``options.validate_only`` every batch is checked, none written.
     """
     text = utf8_chunks(decompressed(chunks), encoding)
+    if on_worker(job, db, table, size_hint):
+        recorder = ErrorRecorder(job)
+        commits = parallel_load.commit_batches(
+            job,
+            text,
+            db=db,
+            table=table,
+            action=action,
+            options=options,
+            recorder=recorder,
+            source_format="json",
+            array_only=array_only,
+            batch_rows=JSON_BATCH,  # HarperDB checks the first record of each batch
+        )
+        return run_load(job, commits, recorder=recorder, options=options)
     checks = options.checks(job.store.table(db, table).primary_key)
     rows = JsonRows(text, checks=checks, array_only=array_only)
     return _load_rows(job, rows, db=db, table=table, action=action, options=options)
@@ -96,6 +114,7 @@ def load_json_file(
         table=table,
         action=action,
         encoding=encoding,
+        size_hint=file_size(path),
         options=options,
     )
 
@@ -111,8 +130,15 @@ def load_json_data(
 ) -> str:
     """Run json_data_load: JSON text (NDJSON or an array), or records already decoded."""
     if isinstance(data, str):
+        encoded = data.encode()
         return load_json_chunks(
-            job, [data.encode()], db=db, table=table, action=action, options=options
+            job,
+            [encoded],
+            db=db,
+            table=table,
+            action=action,
+            size_hint=len(encoded),
+            options=options,
         )
     job.progress(processed=0, total=len(data))
     checks = options.checks(job.store.table(db, table).primary_key)

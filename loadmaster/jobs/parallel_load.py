@@ -104,8 +104,12 @@ def commit_batches(
     action: str,
     options: LoadOptions = DEFAULT_OPTIONS,
     recorder: ErrorRecorder | None = None,
+    source_format: str = "csv",
+    array_only: bool = False,
+    batch_rows: int = BATCH_ROWS,
 ) -> Iterator[tuple[int, int]]:
-    """Parse ``chunks`` in a worker process and commit its batches here.
+    """Parse ``chunks`` (CSV, or JSON with ``source_format="json"``) in a worker process and
+    commit its batches here.
 
     Yields ``(written, rows)`` per committed batch (nothing is written with
     ``validate_only``); the faulty rows the worker found go to ``recorder``. The worker and
@@ -121,12 +125,14 @@ def commit_batches(
     request = parse_worker.Options(
         layout=target.layout(),
         action=action,
-        batch_rows=BATCH_ROWS,
+        batch_rows=batch_rows,
         column_types=column_types(target),
         primary_key=checks.primary_key,
         on_error=checks.on_error,
         max_errors=checks.max_errors,
         validate_only=options.validate_only,
+        format=source_format,
+        array_only=array_only,
     )
     process = _start_worker()
     inbox, outbox = process.stdout, process.stdin

@@ -1,4 +1,4 @@
-"""The parse worker: a process that turns CSV bytes into prepared insert batches.
+"""The parse worker: a process that turns CSV or JSON bytes into prepared insert batches.
 
 A bulk load in one process is bound by one core and, through the GIL, slows every API answer
 while it runs. The job's thread therefore only feeds raw chunks to this process and commits
@@ -19,8 +19,9 @@ from typing import IO, Any
 import msgspec
 
 from loadmaster.errors import LoadAbortedError, LoadmasterError
-from loadmaster.formats import CsvStream, check_column_names
+from loadmaster.formats import CsvStream, check_column_names, coerce_records
 from loadmaster.formats.anomalies import Anomaly, OnError, RowChecks
+from loadmaster.formats.json_rows import JsonRows
 from loadmaster.jobs.frames import read_frame, write_frame
 from loadmaster.storage import PreparedBatch, TableLayout, prepare_inserts
 
@@ -40,6 +41,9 @@ class Options(msgspec.Struct, kw_only=True):
     max_errors: int | None = None
     #: Parse and check only: batches carry their row count, no records.
     validate_only: bool = False
+    #: ``csv``, or ``json``: NDJSON or a top-level array (only an array with ``array_only``).
+    format: str = "csv"
+    array_only: bool = False
 
 
 #: Keys per separately decoded piece of a batch: the job's thread holds the GIL while it
@@ -163,7 +167,7 @@ def _chunks(inbox: IO[bytes]) -> Iterator[bytes]:
 def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """Run the worker until its input ends or fails; always send a final reply."""
 
-    stream: CsvStream | None = None
+    stream: CsvStream | JsonRows | None = None
     seen = [0, 0]
 
     def send(reply: Reply) -> None:
@@ -176,22 +180,32 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
 
     try:
         options = msgspec.msgpack.decode(read_frame(inbox), type=Options)
-        stream = CsvStream(
-            _chunks(inbox),
-            keep_parsed_extra=False,
-            json_cells=True,
-            column_types=options.column_types or None,
-            checks=RowChecks(
-                primary_key=options.primary_key,
-                on_error=options.on_error,
-                max_errors=options.max_errors,
-            ),
+        checks = RowChecks(
+            primary_key=options.primary_key,
+            on_error=options.on_error,
+            max_errors=options.max_errors,
         )
+        if options.format == "json":
+            stream = JsonRows(_chunks(inbox), checks=checks, array_only=options.array_only)
+        else:
+            stream = CsvStream(
+                _chunks(inbox),
+                keep_parsed_extra=False,
+                json_cells=True,
+                column_types=options.column_types or None,
+                checks=checks,
+            )
         inserts = options.action == "insert"
+        csv = stream if isinstance(stream, CsvStream) else None
         checked = False
         for batch in stream.batches(options.batch_rows):
-            if not checked:
-                check_column_names(stream.header)
+            if csv is None:
+                # As the in-process JSON load: JSON records need not share keys, so the first
+                # of each batch is checked, and typed attributes are coerced here.
+                check_column_names(list(batch[0]))
+                coerce_records(batch, options.column_types)
+            elif not checked:
+                check_column_names(csv.header)
                 checked = True
             if options.validate_only:
                 send(Batch(rows=len(batch)))

@@ -11,6 +11,7 @@ def test_public_surface() -> None:
         "NdjsonSplitter",
         "check_column_names",
         "check_encoding",
+        "coerce_records",
         "coerce_typed",
         "column_types",
         "decompressed",

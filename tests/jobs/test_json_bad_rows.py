@@ -1,10 +1,12 @@
 """JSON loads (file, data, URL, S3) report faulty rows as CSV loads do, and obey on_error."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import loadmaster
 from loadmaster.errors import InvalidRequestError
 from loadmaster.instance import Instance
 from loadmaster.jobs.load_policy import LoadOptions
@@ -30,10 +32,15 @@ ERRORS = [
 ]
 
 
-@pytest.fixture
-def db(instance: Instance) -> Instance:
-    instance.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
-    return instance
+@pytest.fixture(params=["in_process", "worker"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Instance]:
+    """Every case runs on both paths: in-process, and parsed by the worker process."""
+    threshold = 0 if request.param == "worker" else -1
+    with loadmaster.open(
+        tmp_path / "d", admin_password="pw", parallel_load_min_bytes=threshold
+    ) as db:
+        db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+        yield db
 
 
 @pytest.fixture

@@ -197,3 +197,43 @@ def test_a_worker_that_dies_ends_the_job_as_error(tmp_path: Path) -> None:
         assert isinstance(failure, WorkerError)
         assert str(failure).startswith("The parse worker process exited unexpectedly")
         assert db.store.table("data", "t").record_count() == 0
+
+
+def test_json_worker_load_equals_in_process_load(worker_db: Instance, tmp_path: Path) -> None:
+    # NDJSON whose records do not share keys, with JSON held in strings (autocast), across
+    # several worker batches; and an array (a .json source) through commit_batches itself.
+    lines = [
+        f'{{"id": {i}, "name": "n {i}", "blob": "{{\\"k\\": {i}}}"'
+        + (f', "extra{i % 3}": {i / 4}' if i % 7 == 0 else "")
+        + "}"
+        for i in range(1, 40_001)
+    ]
+    path = tmp_path / "rows.ndjson"
+    path.write_text("\n".join(lines) + "\n")
+    assert len(lines) > 2 * BATCH_ROWS  # several batches
+    worker_db.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+    record = run_job(worker_db, operation="json_file_load", table="t", file_path=str(path))
+    assert record["message"] == "successfully loaded 40000 of 40000 records"
+    with loadmaster.open(tmp_path / "s", admin_password="pw", parallel_load_min_bytes=-1) as serial:
+        serial.operation({"operation": "create_table", "table": "t", "primary_key": "id"})
+        expected = run_job(serial, operation="json_file_load", table="t", file_path=str(path))
+        assert expected["message"] == record["message"]
+        assert everything(worker_db, "t") == everything(serial, "t")
+    (one,) = worker_db.operation({"operation": "search_by_id", "table": "t", "ids": [14]})
+    assert (one["blob"], one["extra2"]) == ({"k": 14}, 3.5)
+    worker_db.operation({"operation": "create_table", "table": "a", "primary_key": "id"})
+    job = make_job(worker_db.store)
+    commits = commit_batches(
+        job,
+        [b'[{"id": 1, "v": "x"},\n {"id": 2, "v": "y"}]'],
+        db="data",
+        table="a",
+        action="insert",
+        source_format="json",
+        array_only=True,
+    )
+    assert list(commits) == [(2, 2)]
+    assert everything(worker_db, "a") == [
+        repr([("id", 1), ("v", "x")]),
+        repr([("id", 2), ("v", "y")]),
+    ]
