@@ -3,8 +3,8 @@
 HarperDB wraps each Turf call: a missing argument or a Turf failure gives ``NaN`` for the
 measuring functions and ``false`` for the tests, so a bad value never fails the statement;
 only ``geoNear`` without a distance and a bad ``geoConvert`` throw (a 500 search problem).
-``geoEqual`` and ``geoDifference`` need Turf's equality rules and polygon clipping, which are
-not built, and so does ``geoContains`` for a MultiPoint inside: they fail as a search problem.
+``geoDifference`` needs polygon clipping, which is not built, and so does ``geoContains`` for a
+MultiPoint inside: they fail as a search problem. ``geoEqual`` is in :mod:`geo_equality`.
 """
 
 import math
@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.sql.geo_equality import boolean_equal
 from loadmaster.sql.geo_predicates import (
     UnbuiltPairError,
     contains,
@@ -316,6 +317,19 @@ def _contains(first: Any = UNDEF, second: Any = UNDEF) -> bool:
         return False  # GeoError, NotSupportedError, and what Turf would throw on
 
 
+def _equal(first: Any = UNDEF, second: Any = UNDEF) -> bool:
+    # HarperDB's geoEqual is Turf's booleanEqual; any failure answers false.
+    if not _testable(first, second):
+        return False
+    one, two = _cast(first), _cast(second)
+    if not isinstance(one, dict) or not isinstance(two, dict):
+        return False
+    try:
+        return boolean_equal(one, two)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return False
+
+
 def _unsupported(*_: Any) -> Any:
     raise GeoError("this geo function is not available")
 
@@ -329,4 +343,5 @@ GEO_FUNCTIONS: dict[str, Any] = dict.fromkeys(GEO_NAMES, _unsupported) | {
     "geoConvert": _convert,
     "geoCrosses": _crosses,
     "geoContains": _contains,
+    "geoEqual": _equal,
 }

@@ -423,9 +423,8 @@ def test_geo_area_length_circle_convert(dogs: Instance) -> None:
         "'', 'point'",
     ):
         assert answer(dogs, f"SELECT geoConvert({bad}) AS c") == SEARCH_PROBLEM
-    # Not built (Turf's equality and clipping): the search problem.
-    for fn in ("geoEqual", "geoDifference"):
-        assert answer(dogs, f"SELECT {fn}('{SQUARE}', '{SQUARE}') AS x") == SEARCH_PROBLEM
+    # Not built (Turf's polygon clipping): the search problem.
+    assert answer(dogs, f"SELECT geoDifference('{SQUARE}', '{SQUARE}') AS x") == SEARCH_PROBLEM
 
 
 def _geo(kind: str, coordinates: Any) -> str:
@@ -506,3 +505,36 @@ def test_geo_contains_as_turf(dogs: Instance) -> None:
     # A MultiPoint inside is decided by Turf but not built here: it fails, never guesses.
     multi = _geo("MultiPoint", [[0.5, 0.5]])
     assert answer(dogs, f"SELECT geoContains('{holed}', '{multi}') AS c") == SEARCH_PROBLEM
+
+
+def test_geo_equal_as_turf(dogs: Instance) -> None:
+    # HarperDB's geoEqual is Turf 6.5's booleanEqual: clean-coords, then geojson-equality at
+    # 6 decimals (a line equals its reverse, a ring its rotation or reverse, holes any order).
+    line = _geo("LineString", [[0, 0], [1, 1], [2, 2], [3, 5]])
+    turned = [[4, 0], [4, 4], [0, 4], [0, 0], [4, 0]]
+    feature = '{"type":"Feature","properties":{"a":1},"geometry":' + _geo("Point", [1, 2]) + "}"
+    cases = [
+        (_geo("Point", [1, 2]), _geo("Point", [1.0000001, 2]), True),  # the same at 6 decimals
+        (_geo("Point", [1, 2]), _geo("Point", [1.00001, 2]), False),
+        (line, _geo("LineString", [[3, 5], [2, 2], [1, 1], [0, 0]]), True),  # reversed
+        (line, _geo("LineString", [[0, 0], [3, 5]]), False),  # [2,2] is not on that segment
+        (_geo("LineString", [[0, 0], [1, 1], [2, 2]]), _geo("LineString", [[0, 0], [2, 2]]), True),
+        (_geo("Polygon", [RING]), _geo("Polygon", [turned]), True),  # another start vertex
+        (_geo("Polygon", [RING]), _geo("Polygon", [RING[::-1]]), True),  # the other way round
+        (_geo("Polygon", [RING, HOLE]), _geo("Polygon", [RING]), False),
+        (_geo("Polygon", [RING, HOLE]), _geo("Polygon", [turned, HOLE[::-1]]), True),
+        (
+            _geo("MultiPoint", [[0, 0], [1, 1]]),
+            _geo("MultiPoint", [[1, 1], [0, 0]]),
+            True,
+        ),
+        (_geo("Point", [1, 2]), _geo("MultiPoint", [[1, 2]]), False),  # other types
+        (feature, feature, True),
+        (feature, feature.replace('"a":1', '"a":2'), False),  # properties count
+        (feature, _geo("Point", [1, 2]), False),  # a Feature is not its geometry
+        ("not json", _geo("Point", [1, 2]), False),
+        (_geo("Polygon", [[[0, 0], [1, 1], [0, 0]]]), _geo("Polygon", [RING]), False),
+    ]
+    for first, second, expected in cases:
+        [row] = answer(dogs, f"SELECT geoEqual('{first}', '{second}') AS e")
+        assert row == {"e": expected}, (first, second)
