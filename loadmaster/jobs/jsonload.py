@@ -59,7 +59,7 @@ def load_json_chunks(
             recorder=recorder,
             source_format="json",
             array_only=array_only,
-            batch_rows=JSON_BATCH,  # HarperDB checks the first record of each batch
+            chunk_rows=JSON_BATCH,  # HarperDB checks the first record of each chunk
         )
         return run_load(job, commits, recorder=recorder, options=options)
     checks = options.checks(job.store.table(db, table).primary_key)

@@ -106,10 +106,11 @@ def commit_batches(
     recorder: ErrorRecorder | None = None,
     source_format: str = "csv",
     array_only: bool = False,
-    batch_rows: int = BATCH_ROWS,
+    chunk_rows: int = 0,
 ) -> Iterator[tuple[int, int]]:
     """Parse ``chunks`` (CSV, or JSON with ``source_format="json"``) in a worker process and
-    commit its batches here.
+    commit its batches here. JSON records are checked per ``chunk_rows`` (HarperDB checks the
+    first record of each of its chunks), inside batches of :data:`BATCH_ROWS`.
 
     Yields ``(written, rows)`` per committed batch (nothing is written with
     ``validate_only``); the faulty rows the worker found go to ``recorder``. The worker and
@@ -125,7 +126,7 @@ def commit_batches(
     request = parse_worker.Options(
         layout=target.layout(),
         action=action,
-        batch_rows=batch_rows,
+        batch_rows=BATCH_ROWS,
         column_types=column_types(target),
         primary_key=checks.primary_key,
         on_error=checks.on_error,
@@ -133,6 +134,7 @@ def commit_batches(
         validate_only=options.validate_only,
         format=source_format,
         array_only=array_only,
+        chunk_rows=chunk_rows,
     )
     process = _start_worker()
     inbox, outbox = process.stdout, process.stdin

@@ -13,7 +13,7 @@ writing the partial batch). It answers with msgpack :data:`Reply` frames (a tagg
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import msgspec
@@ -44,6 +44,8 @@ class Options(msgspec.Struct, kw_only=True):
     #: ``csv``, or ``json``: NDJSON or a top-level array (only an array with ``array_only``).
     format: str = "csv"
     array_only: bool = False
+    #: JSON: records per HarperDB chunk, whose first record is checked (0: the whole batch).
+    chunk_rows: int = 0
 
 
 #: Keys per separately decoded piece of a batch: the job's thread holds the GIL while it
@@ -164,6 +166,41 @@ def _chunks(inbox: IO[bytes]) -> Iterator[bytes]:
             raise SourceAbortedError
 
 
+def _json_checked(
+    batch: list[dict[str, Any]], options: Options
+) -> tuple[list[dict[str, Any]], LoadmasterError | None]:
+    """Check and coerce a JSON batch chunk by chunk, as the in-process load does per batch.
+
+    JSON records need not share keys, so HarperDB checks the first record of each chunk; a
+    failing chunk ends the load after the chunks before it, which are returned to be written.
+    """
+    every = options.chunk_rows or len(batch)
+    done = 0
+    try:
+        for at in range(0, len(batch), every):
+            chunk = batch[at : at + every]
+            check_column_names(list(chunk[0]))
+            coerce_records(chunk, options.column_types)
+            done = at + len(chunk)
+    except LoadmasterError as exc:
+        return batch[:done], exc
+    return batch, None
+
+
+def _send_batch(
+    send: Callable[[Reply], None], batch: list[dict[str, Any]], options: Options
+) -> None:
+    if options.validate_only:
+        send(Batch(rows=len(batch)))
+        return
+    inserts = options.action == "insert"
+    prepared = prepare_inserts(options.layout, batch, time.time() * 1000) if inserts else None
+    if prepared is not None:
+        send(Batch(prepared=to_wire(prepared), rows=len(batch)))
+    else:
+        send(Batch(records=_encode(batch), rows=len(batch)))
+
+
 def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """Run the worker until its input ends or fails; always send a final reply."""
 
@@ -195,28 +232,19 @@ def main(inbox: IO[bytes], outbox: IO[bytes]) -> None:
                 column_types=options.column_types or None,
                 checks=checks,
             )
-        inserts = options.action == "insert"
         csv = stream if isinstance(stream, CsvStream) else None
         checked = False
         for batch in stream.batches(options.batch_rows):
             if csv is None:
-                # As the in-process JSON load: JSON records need not share keys, so the first
-                # of each batch is checked, and typed attributes are coerced here.
-                check_column_names(list(batch[0]))
-                coerce_records(batch, options.column_types)
+                batch, failure = _json_checked(batch, options)
+                if failure is not None:
+                    if batch:
+                        _send_batch(send, batch, options)
+                    raise failure
             elif not checked:
                 check_column_names(csv.header)
                 checked = True
-            if options.validate_only:
-                send(Batch(rows=len(batch)))
-                continue
-            prepared = (
-                prepare_inserts(options.layout, batch, time.time() * 1000) if inserts else None
-            )
-            if prepared is not None:
-                send(Batch(prepared=to_wire(prepared), rows=len(batch)))
-            else:
-                send(Batch(records=_encode(batch), rows=len(batch)))
+            _send_batch(send, batch, options)
         send(Done())
     except SourceAbortedError:
         send(Done())
