@@ -27,6 +27,12 @@ def _fixed(value: Any) -> str:
     return str(Decimal(value).quantize(_PRECISION, rounding=ROUND_HALF_UP))
 
 
+def _point_key(coord: Any) -> tuple[str, ...]:
+    if not isinstance(coord, list):
+        raise _UnsupportedError("a position must be a list")
+    return tuple(map(_fixed, coord))
+
+
 def _same_coord(first: Position, second: Position) -> bool:
     return len(first) == len(second) and all(
         _fixed(a) == _fixed(b) for a, b in zip(first, second, strict=True)
@@ -140,6 +146,10 @@ def _compare(first: dict[str, Any], second: dict[str, Any]) -> bool:
         return _same_line(one, two, 0, ring=False)
     if kind == "Polygon":
         return _same_polygon(one, two)
+    if kind == "MultiPoint":
+        # Each point must match some point of the other: a set lookup, not a pairwise search.
+        others = {_point_key(coord) for coord in two}
+        return all(_point_key(coord) in others for coord in one)
     if isinstance(kind, str) and kind.startswith("Multi"):
         part = kind.removeprefix("Multi")
         return all(

@@ -528,6 +528,12 @@ def test_geo_equal_as_turf(dogs: Instance) -> None:
             _geo("MultiPoint", [[1, 1], [0, 0]]),
             True,
         ),
+        (
+            _geo("MultiPoint", [[0, 0], [1, 1]]),
+            _geo("MultiPoint", [[1, 1], [0, 0.0000001]]),  # the same at 6 decimals
+            True,
+        ),
+        (_geo("MultiPoint", [[0, 0], [1, 1]]), _geo("MultiPoint", [[1, 1], [0, 2]]), False),
         (_geo("Point", [1, 2]), _geo("MultiPoint", [[1, 2]]), False),  # other types
         (feature, feature, True),
         (feature, feature.replace('"a":1', '"a":2'), False),  # properties count
