@@ -97,17 +97,18 @@ class UploadRoute:
                     validate_only=_boolean(validate_only),
                 )
                 await submitted.wait_async()
-                await _pump(request, body)
+                read_all = await _pump(request, body)
             except BaseException as exc:
                 body.end(exc)  # a job waiting for the rest must not wait forever
                 raise
         except LoadmasterError as exc:
-            return self._render_error(exc)
+            return _unread(request, self._render_error(exc))
         answer: dict[str, Any] = dict(submitted.answer)
         record = self._instance.jobs.get(submitted.job_id)
         if record is not None and record.get("status") in FINISHED:
             answer["job"] = record
-        return self._render_json(answer)
+        response = self._render_json(answer)
+        return response if read_all else _unread(request, response)
 
     async def _caller(self, request: Request) -> User:
         """Authenticate the header's credentials (a body never carries them here)."""
@@ -115,16 +116,32 @@ class UploadRoute:
         return await self._credentials.header_user(request.headers.get("authorization"), client)
 
 
-async def _pump(request: Request, body: BodyStream) -> None:
-    """Hand the body to the job as it arrives; stop early when the job stopped reading."""
+def _unread(request: Request, response: Response) -> Response:
+    """Answer before the whole body was read: end an HTTP/1 connection rather than keep it.
+
+    The rest of the body is never read, so the connection cannot carry another request; a
+    client told ``connection: close`` does not try to reuse it (HTTP/2 ends only the stream).
+    """
+    if request.scope.get("http_version") in ("1.0", "1.1"):
+        response.headers["connection"] = "close"
+    return response
+
+
+async def _pump(request: Request, body: BodyStream) -> bool:
+    """Hand the body to the job as it arrives; stop early when the job stopped reading.
+
+    Returns:
+        Whether the whole body was read.
+    """
     try:
         async for chunk in request.stream():
             if chunk and not await body.put(chunk):
-                return  # the job ended (its record says why): the rest is not read
+                return False  # the job ended (its record says why): the rest is not read
     except ClientDisconnect as exc:
         body.end(exc)
         raise InvalidRequestError("The client went away before the body was complete") from exc
     body.end()
+    return True
 
 
 def _body_format(request: Request) -> tuple[UploadFormat, bool]:
