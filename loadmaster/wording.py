@@ -57,7 +57,7 @@ def interrupted(reason: str) -> str:
     return f"Job was interrupted: {reason}. Rerun the operation."
 
 
-def verb_of(kind: str) -> str:
+def _verb_of(kind: str) -> str:
     """What a job of this kind does to its records: loading, exporting or deleting."""
     if kind.startswith("export"):
         return "exporting"
@@ -68,7 +68,7 @@ def verb_of(kind: str) -> str:
 
 def after(message: str, kind: str, processed: int) -> str:
     """Add to a job's ERROR message how far it got: ``… (after loading N records)``."""
-    return f"{message} (after {verb_of(kind)} {processed} records)"
+    return f"{message} (after {_verb_of(kind)} {processed} records)"
 
 
 def cancelled(by: str, kind: str, processed: int) -> str:

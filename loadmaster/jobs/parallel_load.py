@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import msgspec
 
@@ -104,7 +104,7 @@ def commit_batches(
     action: str,
     options: LoadOptions = DEFAULT_OPTIONS,
     recorder: ErrorRecorder | None = None,
-    source_format: str = "csv",
+    source_format: Literal["csv", "json"] = "csv",
     array_only: bool = False,
     chunk_rows: int = 0,
 ) -> Iterator[tuple[int, int]]:

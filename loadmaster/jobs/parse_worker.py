@@ -14,7 +14,7 @@ writing the partial batch). It answers with msgpack :data:`Reply` frames (a tagg
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import msgspec
 
@@ -42,7 +42,7 @@ class Options(msgspec.Struct, kw_only=True):
     #: Parse and check only: batches carry their row count, no records.
     validate_only: bool = False
     #: ``csv``, or ``json``: NDJSON or a top-level array (only an array with ``array_only``).
-    format: str = "csv"
+    format: Literal["csv", "json"] = "csv"
     array_only: bool = False
     #: JSON: records per HarperDB chunk, whose first record is checked (0: the whole batch).
     chunk_rows: int = 0
