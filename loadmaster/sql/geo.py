@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from loadmaster.sql.geo_difference import geo_difference
 from loadmaster.sql.geo_equality import boolean_equal
 from loadmaster.sql.geo_predicates import (
     UnbuiltPairError,
@@ -344,4 +345,5 @@ GEO_FUNCTIONS: dict[str, Any] = dict.fromkeys(GEO_NAMES, _unsupported) | {
     "geoCrosses": _crosses,
     "geoContains": _contains,
     "geoEqual": _equal,
+    "geoDifference": geo_difference,
 }
