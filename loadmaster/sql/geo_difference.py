@@ -152,30 +152,13 @@ def _polygon_region(shapely: Any, rings: list[Ring]) -> Any:
 
 def _filled(shapely: Any, ring: Ring) -> Any:
     """Return the area a ring encloses by the non-zero winding rule, also when it crosses
-    itself: the faces of its noded lines whose winding number is not zero."""
+    itself."""
     polygon = shapely.Polygon(ring)
     if shapely.is_valid(polygon):
         return polygon
-    lines = shapely.node(shapely.LineString([*ring, ring[0]]))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    inside = [
-        face
-        for face, probe in zip(faces, shapely.point_on_surface(faces), strict=True)
-        if _winding(ring, probe.x, probe.y) != 0
-    ]
-    return shapely.union_all(inside) if inside else shapely.Polygon()
-
-
-def _winding(ring: Ring, x: float, y: float) -> int:
-    """Return how many times a ring winds around a point that is not on it."""
-    winding = 0
-    for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True):
-        side = (x1 - x0) * (y - y0) - (x - x0) * (y1 - y0)
-        if y0 <= y < y1 and side > 0:
-            winding += 1
-        elif y1 <= y < y0 and side < 0:
-            winding -= 1
-    return winding
+    # GEOS's "structure" repair of a lone ring buffers it by zero run both ways and unions the
+    # two: what winds either way round is kept, what winds to zero is not.
+    return shapely.make_valid(polygon, method="structure", keep_collapsed=False)
 
 
 def _written(parts: Any) -> list[Any]:

@@ -44,6 +44,8 @@ def differences(instance: Instance, pairs: dict[str, tuple[Any, Any]]) -> dict[s
 
 
 UNIT = _square(0, 0, 1, 1)
+#: (0,0)-(2,2) less (1,1)-(3,3), as polygon-clipping writes it: counter-clockwise from (0,0).
+L_SHAPE = _feature("Polygon", [[[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2], [0, 0]]])
 FAR = _polygon(_square(5, 5, 6, 6))
 
 
@@ -51,7 +53,7 @@ def test_shapes_left_over(instance: Instance) -> None:
     found = differences(
         instance,
         {
-            # The corner of an overlapping square bitten off: an L, counter-clockwise from (0,0).
+            # The corner of an overlapping square bitten off: an L.
             "l_shape": (_polygon(_square(0, 0, 2, 2)), _polygon(_square(1, 1, 3, 3))),
             # An inner square becomes a hole: clockwise, also from its smallest vertex.
             "holed": (_polygon(_square(0, 0, 4, 4)), _polygon(_square(1, 1, 2, 2))),
@@ -63,7 +65,7 @@ def test_shapes_left_over(instance: Instance) -> None:
         },
     )
     assert found == {
-        "l_shape": _feature("Polygon", [[[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2], [0, 0]]]),
+        "l_shape": L_SHAPE,
         "holed": _feature(
             "Polygon",
             [
@@ -123,6 +125,12 @@ def test_inputs_read_as_polygon_clipping_reads_them(instance: Instance) -> None:
             ),
             # A bow tie fills both loops (non-zero winding): two triangles meeting at (1,1).
             "bow_tie": (_polygon([[0, 0], [2, 2], [2, 0], [0, 2]]), FAR),
+            # One ring round a square and then round an inner one: wound the same way the inner
+            # square winds twice and is filled, wound back it winds to zero and is a hole.
+            "wound_twice": (_polygon([*_square(0, 0, 4, 4), *_square(1, 1, 3, 3)]), FAR),
+            "wound_back": (_polygon([*_square(0, 0, 4, 4), *_square(1, 1, 3, 3)[::-1]]), FAR),
+            # A hole that sticks out of its exterior takes away only what it covers.
+            "hole_out": (_polygon(_square(0, 0, 2, 2), _square(1, 1, 3, 3)), FAR),
             # The type is never read, only the shape of the coordinates.
             "untyped": ({"coordinates": [UNIT]}, {"type": "LineString", "coordinates": [UNIT]}),
         },
@@ -142,6 +150,11 @@ def test_inputs_read_as_polygon_clipping_reads_them(instance: Instance) -> None:
             "MultiPolygon",
             [[[[0, 0], [1, 1], [0, 2], [0, 0]]], [[[1, 1], [2, 0], [2, 2], [1, 1]]]],
         ),
+        "wound_twice": _feature("Polygon", [_square(0, 0, 4, 4)]),
+        "wound_back": _feature(
+            "Polygon", [_square(0, 0, 4, 4), [[1, 1], [1, 3], [3, 3], [3, 1], [1, 1]]]
+        ),
+        "hole_out": L_SHAPE,
         "untyped": None,
     }
 
@@ -191,11 +204,4 @@ def test_difference_of_columns_over_http(http: httpx.Client) -> None:
     ]
     post({"operation": "insert", "database": "geo", "table": "lots", "records": records})
     rows = post({"operation": "sql", "sql": "SELECT id, geoDifference(a, b) AS d FROM geo.lots"})
-    assert rows == [
-        {
-            "id": 1,
-            "d": _feature("Polygon", [[[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2], [0, 0]]]),
-        },
-        {"id": 2, "d": None},
-        {"id": 3, "d": None},
-    ]
+    assert rows == [{"id": 1, "d": L_SHAPE}, {"id": 2, "d": None}, {"id": 3, "d": None}]
