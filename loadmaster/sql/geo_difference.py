@@ -27,9 +27,10 @@ _NOT_POLYGONAL = "Input geometry is not a valid Polygon or MultiPolygon"
 _EPSILON = 2.0**-52
 
 
-def geo_difference(first: Any = UNDEF, second: Any = UNDEF) -> Any:
+def geo_difference(first: Any = UNDEF, second: Any = UNDEF, *_: Any) -> Any:
     """Return ``first`` less ``second`` as a GeoJSON Feature, ``None`` when nothing is left,
-    or NaN when either is empty or not polygonal."""
+    or NaN when either is empty or not polygonal (further arguments are ignored, as in
+    JavaScript)."""
     if _empty(first) or _empty(second):
         return math.nan
     subject, clip = _cast(first), _cast(second)

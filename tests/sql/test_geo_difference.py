@@ -83,6 +83,11 @@ def test_shapes_left_over(instance: Instance) -> None:
         "nothing": None,
         "apart": _feature("Polygon", [UNIT]),
     }
+    # JavaScript ignores arguments beyond the two.
+    [row] = answer(
+        instance, f"SELECT geoDifference('{_text(_polygon(UNIT))}', '{_text(FAR)}', 1) AS d"
+    )
+    assert row == {"d": _feature("Polygon", [UNIT])}
     # A vertex made where edges cross is computed (by GEOS); inputs' vertices are kept exactly.
     [row] = answer(
         instance,
