@@ -4,11 +4,9 @@ Turf hands the two geometries' coordinates to polygon-clipping 0.15, which reads
 MultiPolygon coordinates by their shape (the ``type`` is never looked at), fills each ring by
 the non-zero winding rule (rings need not be closed, simple or wound either way), takes a
 polygon as its exterior less its holes and a MultiPolygon as the union of its polygons. GEOS
-(shapely) does the clipping here; the result is then written as polygon-clipping writes it:
-closed rings, exteriors counter-clockwise and holes clockwise, each ring from its smallest
-vertex (x, then y), repeated and collinear vertices dropped, polygons and holes ordered by that
-vertex. Anything polygon-clipping or Turf would throw on gives ``NaN``, as HarperDB's wrapper
-turns every throw into ``NaN``.
+(shapely) does the clipping here, and :mod:`geo_rings` writes the result as polygon-clipping
+writes it. Anything polygon-clipping or Turf would throw on gives ``NaN``, as HarperDB's
+wrapper turns every throw into ``NaN``.
 """
 
 import math
@@ -16,15 +14,12 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.sql.jsvalues import UNDEF, is_number, js_bool, normalize_number
+from loadmaster.sql.geo_rings import Ring, distinct, written
+from loadmaster.sql.jsvalues import UNDEF, is_number, js_bool
 
 __all__ = ["geo_difference"]
 
-Point = tuple[float, float]
-Ring = list[Point]
 _NOT_POLYGONAL = "Input geometry is not a valid Polygon or MultiPolygon"
-#: polygon-clipping's epsilon for "collinear" (Number.EPSILON).
-_EPSILON = 2.0**-52
 
 
 def geo_difference(first: Any = UNDEF, second: Any = UNDEF, *_: Any) -> Any:
@@ -113,11 +108,8 @@ def _ring(positions: Any) -> Ring:
         point = (float(x), float(y))
         if not (math.isfinite(point[0]) and math.isfinite(point[1])):
             raise ValueError("coordinates must be finite")
-        if not ring or ring[-1] != point:
-            ring.append(point)
-    if len(ring) > 1 and ring[-1] == ring[0]:
-        ring.pop()
-    return ring
+        ring.append(point)
+    return distinct(ring)
 
 
 def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
@@ -127,14 +119,20 @@ def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
         result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
     except shapely.errors.ShapelyError as exc:
         raise ValueError(str(exc)) from exc
-    return _written(shapely.get_parts(result))
+    return _written(shapely, shapely.get_parts(result))
 
 
 def _region(shapely: Any, polygons: list[list[Ring]]) -> Any:
     """Return the area polygon-clipping reads: each polygon its exterior less its holes, the
     polygons unioned."""
     parts = [_polygon_region(shapely, rings) for rings in polygons]
-    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+    if len(parts) == 1:
+        return parts[0]
+    if all(part.geom_type == "Polygon" and not part.is_empty for part in parts):
+        apart = shapely.MultiPolygon(parts)
+        if shapely.is_valid(apart):
+            return apart  # nothing overlaps or touches: nothing to union
+    return shapely.union_all(parts)
 
 
 def _polygon_region(shapely: Any, rings: list[Ring]) -> Any:
@@ -162,65 +160,13 @@ def _filled(shapely: Any, ring: Ring) -> Any:
     return shapely.make_valid(polygon, method="structure", keep_collapsed=False)
 
 
-def _written(parts: Any) -> list[Any]:
-    """Write GEOS's polygons as polygon-clipping writes its output."""
+def _written(shapely: Any, parts: Any) -> list[Any]:
+    """Return GEOS's polygons as the coordinates polygon-clipping would write."""
     polygons = []
     for part in parts:
-        if part.geom_type != "Polygon" or part.is_empty:
-            continue
-        exterior = _ring_out(part.exterior.coords, counter_clockwise=True)
-        if exterior is None:
-            continue
-        holes = [_ring_out(hole.coords, counter_clockwise=False) for hole in part.interiors]
-        polygons.append([exterior, *sorted((h for h in holes if h is not None), key=_order)])
-    polygons.sort(key=lambda rings: _order(rings[0]))
-    return [
-        [[[normalize_number(v) for v in p] for p in ring] for ring in rings] for rings in polygons
-    ]
-
-
-def _ring_out(coords: Any, counter_clockwise: bool) -> Ring | None:
-    """Return a ring closed, wound as asked, from its smallest vertex, without repeated or
-    collinear vertices; None when nothing of it is left."""
-    points: Ring = []
-    for x, y in coords:
-        if not points or points[-1] != (x, y):
-            points.append((float(x), float(y)))
-    if len(points) > 1 and points[-1] == points[0]:
-        points.pop()
-    if len(points) < 3:
-        return None
-    if (_signed_area(points) > 0) != counter_clockwise:
-        points.reverse()
-    start = points.index(min(points))
-    points = points[start:] + points[:start]
-    kept = [points[0]]  # the smallest vertex is never collinear with its neighbours
-    for index, point in enumerate(points[1:], start=1):
-        following = points[(index + 1) % len(points)]
-        if not _collinear(kept[-1], point, following):
-            kept.append(point)
-    if len(kept) < 3:
-        return None
-    kept.append(kept[0])
-    return kept
-
-
-def _signed_area(points: Ring) -> float:
-    return sum(
-        x0 * y1 - x1 * y0
-        for (x0, y0), (x1, y1) in zip(points, [*points[1:], points[0]], strict=True)
-    )
-
-
-def _collinear(before: Point, point: Point, after: Point) -> bool:
-    # polygon-clipping's compareVectorAngles(point, before, after) === 0.
-    cross = (before[0] - point[0]) * (after[1] - point[1]) - (before[1] - point[1]) * (
-        after[0] - point[0]
-    )
-    return -_EPSILON < cross < _EPSILON
-
-
-def _order(ring: Ring) -> tuple[float, float, float]:
-    # By the starting (smallest) vertex; rings starting at the same vertex by their first edge.
-    (x, y), (x1, y1) = ring[0], ring[1]
-    return x, y, math.atan2(y1 - y, x1 - x)
+        if part.geom_type == "Polygon" and not part.is_empty:
+            rings = [part.exterior, *part.interiors]
+            polygons.append(
+                [distinct(list(map(tuple, shapely.get_coordinates(r).tolist()))) for r in rings]
+            )
+    return written(polygons)

@@ -60,6 +60,14 @@ def test_shapes_left_over(instance: Instance) -> None:
             # A band across the middle cuts two pieces, ordered by their smallest vertex.
             "cut": (_polygon(_square(0, 0, 3, 1)), _polygon(_square(1, -1, 2, 2))),
             "nothing": (_polygon(UNIT), _polygon(_square(-1, -1, 2, 2))),
+            # A hole touching the exterior at (4,2) is traced from there, and listed first.
+            "touching": (
+                _polygon(_square(0, 0, 4, 4)),
+                {
+                    "type": "MultiPolygon",
+                    "coordinates": [[_square(1, 1, 2, 2)], [[[4, 2], [3, 1], [3, 3], [4, 2]]]],
+                },
+            ),
             # No overlap: the first polygon, written the way polygon-clipping writes it.
             "apart": (_polygon([[1, 1], [0, 1], [0, 0], [1, 0], [1, 1]]), FAR),
         },
@@ -81,6 +89,14 @@ def test_shapes_left_over(instance: Instance) -> None:
             ],
         ),
         "nothing": None,
+        "touching": _feature(
+            "Polygon",
+            [
+                [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]],
+                [[4, 2], [3, 1], [3, 3], [4, 2]],
+                [[1, 1], [1, 2], [2, 2], [2, 1], [1, 1]],
+            ],
+        ),
         "apart": _feature("Polygon", [UNIT]),
     }
     # JavaScript ignores arguments beyond the two.

@@ -1,0 +1,160 @@
+"""How polygon-clipping 0.15 writes a clipped result, applied to polygons clipped elsewhere.
+
+polygon-clipping traces each output ring from the first edge its sweep meets: from the ring's
+smallest vertex (lowest x, then y) along its lower edge, so that exteriors run
+counter-clockwise and holes, written the other way round, clockwise. Where the ring being
+traced touches another at a vertex (a hole touching its exterior), it turns as sharply left as
+it can and cuts the other off as a ring of its own, which starts at that vertex and is listed
+first. It drops the vertices where a ring goes exactly straight on, and lists the polygons and
+each polygon's holes in the order it traced them.
+"""
+
+import math
+from collections import defaultdict
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+from loadmaster.sql.jsvalues import normalize_number
+
+__all__ = ["Point", "Ring", "distinct", "written"]
+
+Point = tuple[float, float]
+Ring = list[Point]
+#: Shewchuk's error bound: a float orientation larger than this times its terms is exact.
+_ERROR_BOUND = (3 + 16 * 2.0**-53) * 2.0**-53
+
+
+def distinct(points: Ring) -> Ring:
+    """Return a ring's points without repeats or the closing point."""
+    ring = [point for i, point in enumerate(points) if i == 0 or point != points[i - 1]]
+    if len(ring) > 1 and ring[-1] == ring[0]:
+        ring.pop()
+    return ring
+
+
+def written(polygons: list[list[Ring]]) -> list[Any]:
+    """Return MultiPolygon coordinates as polygon-clipping writes them, given valid polygons
+    (each its exterior, then its holes, as open rings of distinct points)."""
+    rings: list[Ring] = []
+    roles: list[tuple[int, bool]] = []  # (which polygon, whether its exterior)
+    for number, polygon in enumerate(polygons):
+        for index, ring in enumerate(polygon):
+            if len(ring) >= 3:
+                rings.append(ring)
+                roles.append((number, index == 0))
+    found: dict[int, list[Any]] = {}  # in the order polygon-clipping composes them
+    for ring_id, points in _traced(rings):
+        number, exterior = roles[ring_id]
+        slot = found.setdefault(number, [None])
+        kept = _turning(points)
+        if kept is not None and exterior:
+            slot[0] = kept
+        elif kept is not None:
+            slot.append(kept[::-1])  # holes are written the other way round
+    return [
+        [[[normalize_number(x), normalize_number(y)] for x, y in ring] for ring in slot]
+        for slot in found.values()
+        if slot[0] is not None
+    ]
+
+
+def _traced(rings: list[Ring]) -> list[tuple[int, Ring]]:
+    """Trace closed rings as polygon-clipping's ``RingOut.factory`` does.
+
+    Each walk starts at the left end of the first edge not yet traced in sweep order (the
+    lowest edge at the smallest vertex) and, where rings touch, turns as sharply left as it
+    can; coming back to such a point it cuts the loop off as a ring of its own, which starts
+    there and is listed before the ring it was cut from. Each ring is returned with the index
+    of the ring its first edge came from.
+    """
+    edges = [(r, p, q) for r, ring in enumerate(rings) for p, q in pairwise([*ring, ring[0]])]
+    ends: dict[Point, list[int]] = defaultdict(list)
+    for number, (_, p, q) in enumerate(edges):
+        ends[p].append(number)
+        ends[q].append(number)
+    traced = [False] * len(edges)
+    found: list[tuple[int, Ring]] = []
+
+    def close(path: list[tuple[Point, int]]) -> None:
+        for _, edge in path:
+            traced[edge] = True
+        found.append((edges[path[0][1]][0], [point for point, _ in path]))
+
+    for first in sorted(range(len(edges)), key=lambda e: _sweep_order(edges[e])):
+        if traced[first]:
+            continue
+        start, point = sorted(edges[first][1:])
+        path, edge, before = [(start, first)], first, start
+        crossings: list[tuple[Point, int]] = []
+        while True:
+            path.append((point, edge))
+            if point == start:
+                break
+            while True:
+                free = [e for e in ends[point] if e != edge and not traced[e]]
+                if len(free) == 1:
+                    edge = free[0]
+                    break
+                if not free:
+                    raise ValueError("Unable to complete output ring")
+                seen = [i for i, (at, _) in enumerate(crossings) if at == point]
+                if not seen:
+                    crossings.append((point, len(path)))
+                    edge = min(free, key=lambda e: _clockwise(before, point, _far(edges[e], point)))
+                    break
+                cut = crossings[seen[0]][1]
+                del crossings[seen[0] :]
+                loop = path[cut:]
+                del path[cut:]
+                close([(_far(edges[loop[0][1]], loop[0][0]), loop[0][1]), *loop][::-1])
+            before, point = point, _far(edges[edge], point)
+        close(path)
+    return found
+
+
+def _sweep_order(edge: tuple[int, Point, Point]) -> tuple[Point, float]:
+    # By the left end (x, then y), then from the lowest edge up.
+    left, right = sorted(edge[1:])
+    return left, math.atan2(right[1] - left[1], right[0] - left[0])
+
+
+def _far(edge: tuple[int, Point, Point], near: Point) -> Point:
+    return edge[2] if edge[1] == near else edge[1]
+
+
+def _clockwise(before: Point, point: Point, after: Point) -> float:
+    """Return the clockwise angle from the way back to ``before`` to the way on to ``after``."""
+    bx, by, ax, ay = (
+        before[0] - point[0],
+        before[1] - point[1],
+        after[0] - point[0],
+        after[1] - point[1],
+    )
+    return -math.atan2(bx * ay - by * ax, bx * ax + by * ay) % math.tau
+
+
+def _turning(points: Ring) -> Ring | None:
+    """Drop the vertices where a closed ring goes straight on, as polygon-clipping's
+    ``RingOut.getGeom`` does (its start too, if straight); None when none is left."""
+    before, kept = points[0], [points[0]]
+    for point, after in pairwise(points[1:]):
+        if _turns(point, before, after):
+            kept.append(point)
+            before = point
+    if len(kept) < 3:
+        return None
+    if not _turns(kept[0], before, kept[1]):
+        kept.pop(0)
+    return [*kept, kept[0]]
+
+
+def _turns(point: Point, before: Point, after: Point) -> bool:
+    """Tell whether three points are not on one line, exactly (robust-predicates' orient2d,
+    which polygon-clipping asks)."""
+    left = (point[1] - after[1]) * (before[0] - after[0])
+    right = (point[0] - after[0]) * (before[1] - after[1])
+    if abs(left - right) > _ERROR_BOUND * abs(left + right):
+        return True
+    (px, py), (bx, by), (ax, ay) = ((Fraction(x), Fraction(y)) for x, y in (point, before, after))
+    return (py - ay) * (bx - ax) != (px - ax) * (by - ay)
