@@ -113,13 +113,17 @@ def _ring(positions: Any) -> Ring:
 
 
 def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
-    import shapely  # only a statement that clips pays for loading GEOS
+    import numpy  # only a statement that clips pays for loading GEOS
+    import shapely
 
-    try:
-        result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
-    except shapely.errors.ShapelyError as exc:
-        raise ValueError(str(exc)) from exc
-    return _written(shapely, shapely.get_parts(result))
+    # Coordinates near the float limit overflow inside GEOS: that is an answer of NaN (below),
+    # not a warning (errstate is per thread, unlike warnings filters).
+    with numpy.errstate(all="ignore"):
+        try:
+            result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
+        except shapely.errors.ShapelyError as exc:
+            raise ValueError(str(exc)) from exc
+        return _written(shapely, shapely.get_parts(result))
 
 
 def _region(shapely: Any, polygons: list[list[Ring]]) -> Any:
@@ -165,8 +169,8 @@ def _written(shapely: Any, parts: Any) -> list[Any]:
     polygons = []
     for part in parts:
         if part.geom_type == "Polygon" and not part.is_empty:
-            rings = [part.exterior, *part.interiors]
-            polygons.append(
-                [distinct(list(map(tuple, shapely.get_coordinates(r).tolist()))) for r in rings]
-            )
+            rings = [shapely.get_coordinates(r).tolist() for r in [part.exterior, *part.interiors]]
+            if not all(math.isfinite(v) for ring in rings for point in ring for v in point):
+                raise ValueError("the result overflows")
+            polygons.append([distinct(list(map(tuple, ring))) for ring in rings])
     return written(polygons)

@@ -74,6 +74,7 @@ def _traced(rings: list[Ring]) -> list[tuple[int, Ring]]:
         ends[p].append(number)
         ends[q].append(number)
     traced = [False] * len(edges)
+    steps = 4 * len(edges)  # a walk takes each edge once (twice at worst): never loop forever
     found: list[tuple[int, Ring]] = []
 
     def close(path: list[tuple[Point, int]]) -> None:
@@ -109,6 +110,9 @@ def _traced(rings: list[Ring]) -> list[tuple[int, Ring]]:
                 del path[cut:]
                 close([(_far(edges[loop[0][1]], loop[0][0]), loop[0][1]), *loop][::-1])
             before, point = point, _far(edges[edge], point)
+            steps -= 1
+            if steps < 0:
+                raise ValueError("Unable to complete output ring")
         close(path)
     return found
 

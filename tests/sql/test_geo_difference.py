@@ -202,6 +202,15 @@ def test_what_turf_cannot_clip_is_nan(instance: Instance) -> None:
         assert math.isnan(row["d"]), (first, second, row)
 
 
+def test_coordinates_that_overflow_answer(instance: Instance) -> None:
+    # Near the float limit GEOS's arithmetic overflows: the statement still answers, no warning.
+    huge = _polygon([[0, 0], [1e308, 0], [1e308, 1e308], [0, 1e308]])
+    crossing = _polygon([[-1e308, 5], [1e308, 1], [5, 1e308]])
+    rows = answer(instance, f"SELECT geoDifference('{_text(huge)}', '{_text(crossing)}') AS d")
+    assert isinstance(rows, list)
+    assert len(rows) == 1
+
+
 @pytest.fixture
 def http(instance: Instance) -> Iterator[httpx.Client]:
     server = instance.serve("127.0.0.1", 0)
