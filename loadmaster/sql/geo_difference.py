@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from loadmaster.sql.geo_rings import Ring, distinct, written
+from loadmaster.sql.geo_rings import Ring, Rounder, written
 from loadmaster.sql.jsvalues import UNDEF, is_number, js_bool
 
 __all__ = ["geo_difference"]
@@ -95,7 +95,7 @@ def _is_polygon(coordinates: list[Any]) -> bool:
 
 
 def _ring(positions: Any) -> Ring:
-    """Return a ring's distinct 2D points, without repeats or the closing point."""
+    """Return a ring's 2D points."""
     if not isinstance(positions, list) or not positions:
         raise ValueError(_NOT_POLYGONAL)
     ring: Ring = []
@@ -109,7 +109,7 @@ def _ring(positions: Any) -> Ring:
         if not (math.isfinite(point[0]) and math.isfinite(point[1])):
             raise ValueError("coordinates must be finite")
         ring.append(point)
-    return distinct(ring)
+    return ring
 
 
 def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
@@ -118,12 +118,14 @@ def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
 
     # Coordinates near the float limit overflow inside GEOS: that is an answer of NaN (below),
     # not a warning (errstate is per thread, unlike warnings filters).
+    rounder = Rounder()
+    subject, clip = rounder.rounded(subject), rounder.rounded(clip)
     with numpy.errstate(all="ignore"):
         try:
             result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
         except shapely.errors.ShapelyError as exc:
             raise ValueError(str(exc)) from exc
-        return _written(shapely, shapely.get_parts(result))
+        return _written(shapely, rounder, shapely.get_parts(result))
 
 
 def _region(shapely: Any, polygons: list[list[Ring]]) -> Any:
@@ -164,7 +166,7 @@ def _filled(shapely: Any, ring: Ring) -> Any:
     return shapely.make_valid(polygon, method="structure", keep_collapsed=False)
 
 
-def _written(shapely: Any, parts: Any) -> list[Any]:
+def _written(shapely: Any, rounder: Rounder, parts: Any) -> list[Any]:
     """Return GEOS's polygons as the coordinates polygon-clipping would write."""
     polygons = []
     for part in parts:
@@ -172,5 +174,6 @@ def _written(shapely: Any, parts: Any) -> list[Any]:
             rings = [shapely.get_coordinates(r).tolist() for r in [part.exterior, *part.interiors]]
             if not all(math.isfinite(v) for ring in rings for point in ring for v in point):
                 raise ValueError("the result overflows")
-            polygons.append([distinct(list(map(tuple, ring))) for ring in rings])
-    return written(polygons)
+            polygons.append([[(x, y) for x, y in ring] for ring in rings])
+    # polygon-clipping rounds the points it makes as it rounds the input's.
+    return written(rounder.rounded(polygons))

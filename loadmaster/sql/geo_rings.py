@@ -1,4 +1,8 @@
-"""How polygon-clipping 0.15 writes a clipped result, applied to polygons clipped elsewhere.
+"""How polygon-clipping 0.15 rounds points and writes a clipped result, applied to polygons
+clipped elsewhere.
+
+It first snaps every x (and every y) within a float's width of one it has already seen onto
+that one, for the input's points and for those it makes.
 
 polygon-clipping traces each output ring from the first edge its sweep meets: from the ring's
 smallest vertex (lowest x, then y) along its lower edge, so that exteriors run
@@ -10,6 +14,7 @@ each polygon's holes in the order it traced them.
 """
 
 import math
+from bisect import bisect_left, insort
 from collections import defaultdict
 from fractions import Fraction
 from itertools import pairwise
@@ -17,12 +22,80 @@ from typing import Any
 
 from loadmaster.sql.jsvalues import normalize_number
 
-__all__ = ["Point", "Ring", "distinct", "written"]
+__all__ = ["Point", "Ring", "Rounder", "written"]
 
 Point = tuple[float, float]
 Ring = list[Point]
+_EPSILON = 2.0**-52
 #: Shewchuk's error bound: a float orientation larger than this times its terms is exact.
 _ERROR_BOUND = (3 + 16 * 2.0**-53) * 2.0**-53
+
+
+class Rounder:
+    """polygon-clipping's rounder: each x (and each y) it meets that is equal, as its ``cmp``
+    compares floats, to one it has kept (0 to begin with) becomes that one; others are kept."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[list[float], list[float]] = ([0.0], [0.0])
+
+    def rounded(self, polygons: list[list[Ring]]) -> list[list[Ring]]:
+        """Return the polygons with every point rounded in order and repeats dropped."""
+        points = [point for polygon in polygons for ring in polygon for point in ring]
+        xs = self._round(0, [x for x, _ in points])
+        ys = self._round(1, [y for _, y in points])
+        rounded = iter(zip(xs, ys, strict=True))
+        return [
+            [distinct([next(rounded) for _ in ring]) for ring in polygon] for polygon in polygons
+        ]
+
+    def _round(self, axis: int, values: list[float]) -> list[float]:
+        # Only values in a run of sorted values each close to the next can be snapped, so the
+        # rounder is replayed in order within those runs alone (most values are in none).
+        kept = self._kept[axis]
+        ordered = sorted({*values, *kept})
+        run_of: dict[float, int] = {}
+        start = 0
+        for index in range(1, len(ordered) + 1):
+            if index == len(ordered) or not _close(ordered[index - 1], ordered[index]):
+                if index - start > 1:
+                    run_of.update(dict.fromkeys(ordered[start:index], start))
+                start = index
+        runs: dict[int, list[float]] = defaultdict(list)
+        for value in kept:
+            if value in run_of:
+                runs[run_of[value]].append(value)
+        result = [
+            value if value not in run_of else _snap(runs[run_of[value]], value) for value in values
+        ]
+        kept[:] = sorted(
+            {
+                *kept,
+                *(v for v in values if v not in run_of),
+                *(v for run in runs.values() for v in run),
+            }
+        )
+        return result
+
+
+def _close(a: float, b: float) -> bool:
+    # polygon-clipping's cmp(a, b) === 0.
+    if -_EPSILON < a < _EPSILON and -_EPSILON < b < _EPSILON:
+        return True
+    difference = a - b
+    return difference * difference < _EPSILON * _EPSILON * a * b
+
+
+def _snap(kept: list[float], value: float) -> float:
+    # CoordRounder.round: the kept value just below, else just above, if close; else keep it.
+    index = bisect_left(kept, value)
+    if index < len(kept) and kept[index] == value:
+        return value
+    if index > 0 and _close(value, kept[index - 1]):
+        return kept[index - 1]
+    if index < len(kept) and _close(value, kept[index]):
+        return kept[index]
+    insort(kept, value)
+    return value
 
 
 def distinct(points: Ring) -> Ring:

@@ -152,6 +152,12 @@ def test_inputs_read_as_polygon_clipping_reads_them(instance: Instance) -> None:
             "wound_back": (_polygon([*_square(0, 0, 4, 4), *_square(1, 1, 3, 3)[::-1]]), FAR),
             # A hole that sticks out of its exterior takes away only what it covers.
             "hole_out": (_polygon(_square(0, 0, 2, 2), _square(1, 1, 3, 3)), FAR),
+            # polygon-clipping snaps a coordinate a float's width from one it has seen onto it:
+            # the clip's edge is then the subject's, and nothing is bitten off.
+            "snapped": (
+                _polygon([[0, 0], [2, 0], [2, 0.3], [0, 0.3]]),
+                _polygon([[0, 0.29999999999999993], [2, 0.3], [2, 1], [0, 1]]),
+            ),
             # The type is never read, only the shape of the coordinates.
             "untyped": ({"coordinates": [UNIT]}, {"type": "LineString", "coordinates": [UNIT]}),
         },
@@ -176,6 +182,7 @@ def test_inputs_read_as_polygon_clipping_reads_them(instance: Instance) -> None:
             "Polygon", [_square(0, 0, 4, 4), [[1, 1], [1, 3], [3, 3], [3, 1], [1, 1]]]
         ),
         "hole_out": L_SHAPE,
+        "snapped": _feature("Polygon", [[[0, 0], [2, 0], [2, 0.3], [0, 0.3], [0, 0]]]),
         "untyped": None,
     }
 
