@@ -116,10 +116,10 @@ def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
     import numpy  # only a statement that clips pays for loading GEOS
     import shapely
 
-    # Coordinates near the float limit overflow inside GEOS: that is an answer of NaN (below),
-    # not a warning (errstate is per thread, unlike warnings filters).
     rounder = Rounder()
     subject, clip = rounder.rounded(subject), rounder.rounded(clip)
+    # Coordinates near the float limit overflow inside GEOS: that is an answer (or NaN, see
+    # _written), not a warning; errstate is per thread, unlike the warnings filters.
     with numpy.errstate(all="ignore"):
         try:
             result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
