@@ -116,11 +116,11 @@ def _clip(subject: list[list[Ring]], clip: list[list[Ring]]) -> list[Any]:
     import numpy  # only a statement that clips pays for loading GEOS
     import shapely
 
-    rounder = Rounder()
-    subject, clip = rounder.rounded(subject), rounder.rounded(clip)
-    # Coordinates near the float limit overflow inside GEOS: that is an answer (or NaN, see
-    # _written), not a warning; errstate is per thread, unlike the warnings filters.
+    # Coordinates near the float limit overflow (in GEOS, in the rounding): that is an answer
+    # (or NaN, see _written), not a warning; errstate is per thread, unlike warnings filters.
     with numpy.errstate(all="ignore"):
+        rounder = Rounder()
+        subject, clip = rounder.rounded(subject), rounder.rounded(clip)
         try:
             result = shapely.difference(_region(shapely, subject), _region(shapely, clip))
         except shapely.errors.ShapelyError as exc:

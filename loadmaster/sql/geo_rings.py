@@ -36,7 +36,7 @@ class Rounder:
     compares floats, to one it has kept (0 to begin with) becomes that one; others are kept."""
 
     def __init__(self) -> None:
-        self._kept: tuple[list[float], list[float]] = ([0.0], [0.0])
+        self._kept: list[Any] = [None, None]  # per axis, the kept values sorted (numpy)
 
     def rounded(self, polygons: list[list[Ring]]) -> list[list[Ring]]:
         """Return the polygons with every point rounded in order and repeats dropped."""
@@ -51,29 +51,29 @@ class Rounder:
     def _round(self, axis: int, values: list[float]) -> list[float]:
         # Only values in a run of sorted values each close to the next can be snapped, so the
         # rounder is replayed in order within those runs alone (most values are in none).
+        import numpy  # loaded by then: the clipping that rounds imported it
+
         kept = self._kept[axis]
-        ordered = sorted({*values, *kept})
-        run_of: dict[float, int] = {}
-        start = 0
-        for index in range(1, len(ordered) + 1):
-            if index == len(ordered) or not _close(ordered[index - 1], ordered[index]):
-                if index - start > 1:
-                    run_of.update(dict.fromkeys(ordered[start:index], start))
-                start = index
+        if kept is None:
+            kept = numpy.zeros(1)
+        ordered = numpy.unique(numpy.concatenate([numpy.asarray(values, dtype=float), kept]))
+        low, high = ordered[:-1], ordered[1:]
+        near_zero = (abs(low) < _EPSILON) & (abs(high) < _EPSILON)
+        close = near_zero | ((low - high) * (low - high) < _EPSILON * _EPSILON * low * high)
+        if not close.any():
+            self._kept[axis] = ordered
+            return values
+        in_run = numpy.zeros(len(ordered), dtype=bool)
+        in_run[:-1] |= close
+        in_run[1:] |= close
+        run = numpy.concatenate([numpy.zeros(1, dtype=int), numpy.cumsum(~close)])
+        run_of = dict(zip(ordered[in_run].tolist(), run[in_run].tolist(), strict=True))
         runs: dict[int, list[float]] = defaultdict(list)
-        for value in kept:
-            if value in run_of:
-                runs[run_of[value]].append(value)
-        result = [
-            value if value not in run_of else _snap(runs[run_of[value]], value) for value in values
-        ]
-        kept[:] = sorted(
-            {
-                *kept,
-                *(v for v in values if v not in run_of),
-                *(v for run in runs.values() for v in run),
-            }
-        )
+        for value in kept[numpy.isin(kept, ordered[in_run])].tolist():
+            runs[run_of[value]].append(value)
+        result = [v if v not in run_of else _snap(runs[run_of[v]], v) for v in values]
+        stayed = [v for run in runs.values() for v in run]
+        self._kept[axis] = numpy.sort(numpy.concatenate([ordered[~in_run], stayed]))
         return result
 
 
