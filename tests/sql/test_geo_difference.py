@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from loadmaster.instance import Instance
+from loadmaster.sql.geo_rings import Rounder
 from tests.conftest import ADMIN_AUTH
 from tests.sql.conftest import answer
 
@@ -207,6 +208,22 @@ def test_what_turf_cannot_clip_is_nan(instance: Instance) -> None:
         arguments = f"{first}, {second}" if second else first
         [row] = answer(instance, f"SELECT geoDifference({arguments}) AS d")
         assert math.isnan(row["d"]), (first, second, row)
+
+
+def test_points_are_rounded_as_polygon_clipping_rounds_them() -> None:
+    # Each x (and y) within a float's width of one already kept snaps onto it, the one below
+    # first; 0 is kept from the start; the rounder remembers between calls (input, then result).
+    def up(value: float, times: int = 1) -> float:
+        for _ in range(times):
+            value = math.nextafter(value, math.inf)
+        return value
+
+    xs = [1.0, up(1.0), math.nextafter(1.0, 0), 1e-17, -1e-17, up(1.0, 2), up(1.0), 3.0]
+    rounder = Rounder()
+    [[first]] = rounder.rounded([[[(x, float(y)) for y, x in enumerate(xs)]]])
+    assert [x for x, _ in first] == [1.0, 1.0, 1.0, 0.0, 0.0, up(1.0, 2), 1.0, 3.0]
+    [[later]] = rounder.rounded([[[(up(1.0, 3), 0.0), (up(3.0), 1.0), (-0.0, 2.0)]]])
+    assert later == [(up(1.0, 2), 0.0), (3.0, 1.0), (-0.0, 2.0)]
 
 
 def test_coordinates_that_overflow_answer(instance: Instance) -> None:
