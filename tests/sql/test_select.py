@@ -502,9 +502,23 @@ def test_geo_contains_as_turf(dogs: Instance) -> None:
     for first, second, expected in cases:
         [row] = answer(dogs, f"SELECT geoContains('{first}', '{second}') AS c")
         assert row == {"c": expected}, (first, second)
-    # A MultiPoint inside is decided by Turf but not built here: it fails, never guesses.
-    multi = _geo("MultiPoint", [[0.5, 0.5]])
-    assert answer(dogs, f"SELECT geoContains('{holed}', '{multi}') AS c") == SEARCH_PROBLEM
+    # A MultiPoint inside: every point strictly inside a polygon; on a line, every point on it
+    # and one off its ends; in a MultiPoint, every point one of its points.
+    multi = _geo("MultiPoint", [[0, 0], [1, 1], [2, 3]])
+    multi_cases = [
+        (holed, _geo("MultiPoint", [[0.5, 0.5], [3.5, 3.5]]), True),
+        (holed, _geo("MultiPoint", [[0.5, 0.5], [2, 2]]), False),  # one in the hole
+        (holed, _geo("MultiPoint", [[0.5, 0.5], [0, 2]]), False),  # one on the boundary
+        (line, _geo("MultiPoint", [[0, 0], [1, 1]]), True),  # an end counts beside an inner one
+        (line, _geo("MultiPoint", [[0, 0], [4, 4]]), False),  # only the ends
+        (line, _geo("MultiPoint", [[1, 1], [1, 2]]), False),  # one off the line
+        (multi, _geo("MultiPoint", [[2, 3], [0, 0], [2, 3]]), True),
+        (multi, _geo("MultiPoint", [[2, 3], [0, 1]]), False),
+        (_geo("Point", [1, 1]), _geo("MultiPoint", [[1, 1]]), False),  # Turf refuses the pair
+    ]
+    for first, second, expected in multi_cases:
+        [row] = answer(dogs, f"SELECT geoContains('{first}', '{second}') AS c")
+        assert row == {"c": expected}, (first, second)
 
 
 def test_geo_equal_as_turf(dogs: Instance) -> None:
