@@ -25,6 +25,7 @@ from loadmaster.errors import (
 from loadmaster.settings import Settings
 
 if TYPE_CHECKING:
+    __version__: str
     from loadmaster.client import Client, Job
     from loadmaster.instance import Instance, open_instance as open  # noqa: A004
     from loadmaster.server import BackgroundServer
@@ -38,7 +39,6 @@ def _serve(instance: "Instance", host: str, port: int) -> "BackgroundServer":
 
 
 package.use_server(_serve)
-__version__ = package.version()
 
 #: Public names loaded on first use: name -> (module, attribute).
 _LAZY = {
@@ -50,6 +50,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return package.version()
     found = _LAZY.get(name)
     if found is None:
         raise AttributeError(f"module 'loadmaster' has no attribute {name!r}")
