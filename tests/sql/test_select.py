@@ -312,6 +312,11 @@ def test_functions(dogs: Instance) -> None:
         "co": "x",
         "cat": "ab",
     }
+    # alasql's CONVERT takes the type first (T-SQL's order); MySQL's order is a parse error.
+    assert answer(dogs, "SELECT CONVERT(INT, '12') AS i, CONVERT(STRING, 2 + 1.5) AS t") == [
+        {"i": 12, "t": "3.5"}
+    ]
+    assert answer(dogs, "SELECT CONVERT('12', INT) AS i")[0] == 400
     [dates] = answer(
         dogs,
         "SELECT DATE(1585699200000) AS d, DATE('2020-04-01T10:00:00-02:00') AS d2, "
