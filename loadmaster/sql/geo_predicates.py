@@ -10,6 +10,8 @@ lines and polygon outlines by proper segment intersections (collinear overlaps d
 from itertools import pairwise
 from typing import Any
 
+from loadmaster.sql.aggregates import hashable
+
 __all__ = ["NotSupportedError", "contains", "intersects"]
 
 Position = list[Any]
@@ -194,7 +196,10 @@ def contains(one: dict[str, Any], two: dict[str, Any]) -> bool:
     if kinds == ("Polygon", "Polygon"):
         return _polygon_holds_polygon(a, b)
     if kinds == ("MultiPoint", "MultiPoint"):
-        return all(any(p[0] == q[0] and p[1] == q[1] for p in a) for q in b)
+        # Turf compares every pair with ===; a set of type-tagged positions answers the same
+        # in linear time (a big MultiPoint must not cost n*m).
+        held = {(hashable(p[0]), hashable(p[1])) for p in a}
+        return all((hashable(q[0]), hashable(q[1])) in held for q in b)
     if kinds == ("LineString", "MultiPoint"):
         # Every point on the line (its ends count), one of them off the ends.
         return all(_on_line(a, q) for q in b) and any(
