@@ -52,8 +52,9 @@ def _empty(value: Any) -> bool:
 
 
 def _cast(value: Any) -> Any:
-    # HarperDB's autoCastJSON: a string holding JSON becomes the value it holds.
-    if not isinstance(value, str):
+    # HarperDB's autoCastJSON: a string from { to } or from [ to ] holding JSON becomes the value
+    # it holds (a space before or after leaves it a string).
+    if not (isinstance(value, str) and value[:1] + value[-1:] in ("{}", "[]")):
         return value
     try:
         return msgspec.json.decode(value)
