@@ -6,11 +6,15 @@ Embedded use::
 
     with loadmaster.open("./data") as db:
         db.operation({"operation": "create_table", "table": "dog", "primary_key": "id"})
+
+The heavy parts load on first use (``loadmaster.open``, ``loadmaster.Client``), so a command
+line that only talks to a server does not import the storage, the jobs or the HTTP server.
 """
 
-from importlib import metadata as _metadata
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from loadmaster.client import Client, Job
+from loadmaster import package
 from loadmaster.errors import (
     AuthenticationError,
     InvalidRequestError,
@@ -18,17 +22,43 @@ from loadmaster.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from loadmaster.instance import Instance, open_instance as open, use_server  # noqa: A004
-from loadmaster.server import serve_in_background
 from loadmaster.settings import Settings
 
-# The embedded core never imports the HTTP server; the package puts the two together.
-use_server(serve_in_background)
+if TYPE_CHECKING:
+    __version__: str
+    from loadmaster.client import Client, Job
+    from loadmaster.instance import Instance, open_instance as open  # noqa: A004
+    from loadmaster.server import BackgroundServer
 
-try:
-    __version__ = _metadata.version("loadmaster")
-except _metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+
+def _serve(instance: "Instance", host: str, port: int) -> "BackgroundServer":
+    # The embedded core never imports the HTTP server; the package puts the two together.
+    from loadmaster.server import serve_in_background
+
+    return serve_in_background(instance, host, port)
+
+
+package.use_server(_serve)
+
+#: Public names loaded on first use: name -> (module, attribute).
+_LAZY = {
+    "Client": ("loadmaster.client", "Client"),
+    "Job": ("loadmaster.client", "Job"),
+    "Instance": ("loadmaster.instance", "Instance"),
+    "open": ("loadmaster.instance", "open_instance"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return package.version()
+    found = _LAZY.get(name)
+    if found is None:
+        raise AttributeError(f"module 'loadmaster' has no attribute {name!r}")
+    value = getattr(import_module(found[0]), found[1])
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AuthenticationError",

@@ -2,11 +2,11 @@
 
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from loadmaster import package
 from loadmaster.actors.audit_retention import AuditRetention, retention_seconds
 from loadmaster.actors.system import JobSystem
 from loadmaster.auth.users import UserStore
@@ -30,18 +30,6 @@ class HttpServer(Protocol):
 
     def stop(self) -> None:
         """Stop serving."""
-
-
-#: Starts an HTTP server for an instance; the server package provides it and the package
-#: ``loadmaster`` plugs it in (see ``loadmaster/__init__.py``), so the core never imports
-#: the server.
-ServerFactory = Callable[["Instance", str, int], HttpServer]
-_server_factory: list[ServerFactory] = []
-
-
-def use_server(factory: ServerFactory) -> None:
-    """Set how :meth:`Instance.serve` starts an HTTP server."""
-    _server_factory[:] = [factory]
 
 
 class Instance:
@@ -117,9 +105,10 @@ class Instance:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
         """Serve the Operations API over HTTP from a background thread; return the server."""
-        if not _server_factory:
+        factory = package.server_factory()
+        if factory is None:
             raise RuntimeError("no HTTP server is available: import loadmaster first")
-        server = _server_factory[0](self, host, port)
+        server: HttpServer = factory(self, host, port)
         self._servers.append(server)
         return server
 

@@ -9,6 +9,8 @@ import msgspec
 
 from loadmaster.errors import ConfigurationError
 
+#: The log levels ``LOADMASTER_LOG_LEVEL`` (``--log-level``) takes.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ENV_PREFIX = "LOADMASTER_"
 _PATH_FIELDS = ("data", "certfile", "keyfile")
 

@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "loadmaster"
 #: The layers, lowest first; a package may import only from its own layer or below it.
 LAYERS = (
-    {"errors", "models", "settings", "names", "wording", "net_rules"},
+    {"errors", "models", "settings", "names", "wording", "net_rules", "package"},
     {"storage"},
     {"formats"},
     {"auth"},

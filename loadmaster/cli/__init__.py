@@ -6,33 +6,25 @@ one line on stderr and exit status 2, found before anything is created.
 """
 
 import argparse
-import logging
-import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from loadmaster.cli.commands import add_commands, add_connection, run_command
-from loadmaster.errors import ConfigurationError
-from loadmaster.instance import Instance
-from loadmaster.server.log_setup import LEVELS, configure_logging
-from loadmaster.server.openapi import package_version
-from loadmaster.server.serve import listen, serve_forever
-from loadmaster.settings import Settings
+from loadmaster import package
+from loadmaster.cli.commands import USAGE, add_commands, add_connection, run_command
+from loadmaster.settings import LOG_LEVELS
 
-#: Exit status of a start-up error (as argparse's usage errors).
-USAGE_ERROR = 2
 _FLAGS = ("host", "port", "data", "certfile", "keyfile", "log_level")
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(USAGE_ERROR, f"loadmaster: error: {message}\n")
+        self.exit(USAGE, f"loadmaster: error: {message}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _Parser(prog="loadmaster")
-    parser.add_argument("--version", action="version", version=f"loadmaster {package_version()}")
+    parser.add_argument("--version", action="version", version=f"loadmaster {package.version()}")
     add_connection(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the Operations API over HTTP")
@@ -46,51 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--log-level",
         type=str.upper,
-        choices=LEVELS,
+        choices=LOG_LEVELS,
         help="log level (LOADMASTER_LOG_LEVEL, default INFO)",
     )
     add_commands(commands)
     args = parser.parse_args(argv)
     if args.command != "serve":
         return run_command(args)
-    given = {name: getattr(args, name) for name in _FLAGS}
-    try:
-        settings = Settings.from_env(
-            flags={
-                name: "--" + name.replace("_", "-")
-                for name, value in given.items()
-                if value is not None
-            },
-            **given,
-        )
-        try:
-            configure_logging(settings.log_level, settings.log_format)
-        except ValueError as exc:
-            raise ConfigurationError(f"{exc} (LOADMASTER_LOG_LEVEL/LOADMASTER_LOG_FORMAT)") from exc
-        # The socket is bound before the data directory (or a password) is created.
-        sock = listen(settings)
-        try:
-            instance = Instance(settings)
-        except BaseException:
-            sock.close()
-            raise
-    except ConfigurationError as exc:
-        return _fail(exc.message)
-    except OSError as exc:
-        return _fail(
-            f"cannot open the data directory {settings.data} (--data/LOADMASTER_DATA): {exc}"
-        )
-    with instance:
-        logging.getLogger("loadmaster").info(
-            "serving the Operations API on %s:%d, data in %s",
-            settings.host,
-            sock.getsockname()[1],
-            settings.data,
-        )
-        serve_forever(instance, sock)
-    return 0
+    # Only serving needs the storage, the jobs and the HTTP server: loaded here, not above.
+    from loadmaster.cli.serve import serve as run_server
 
-
-def _fail(message: str) -> int:
-    sys.stderr.write(f"loadmaster: error: {message}\n")
-    return USAGE_ERROR
+    return run_server({name: getattr(args, name) for name in _FLAGS})

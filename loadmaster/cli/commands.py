@@ -19,7 +19,7 @@ from loadmaster.cli.progress import Reporter, reporter
 from loadmaster.client import Client, Job
 from loadmaster.errors import ConnectionFailedError, LoadmasterError
 
-__all__ = ["add_commands", "add_connection", "run_command"]
+__all__ = ["USAGE", "add_commands", "add_connection", "run_command"]
 
 OK, FAILED, USAGE = 0, 1, 2
 DEFAULT_URL = "http://127.0.0.1:9925"

@@ -111,8 +111,22 @@ class Client:
 
     def jobs(self, **filters: Any) -> list[Job]:
         """Return one page of ``search_jobs`` (filters: status, type, user, limit, next…)."""
+        return self.jobs_page(**filters)[0]
+
+    def jobs_page(self, **filters: Any) -> tuple[list[Job], str | None]:
+        """Return one page of ``search_jobs`` and the cursor of the next (None after the last)."""
         answer = self.operation({"operation": "search_jobs", **filters})
-        return msgspec.convert(answer.get("jobs", []), list[Job])
+        cursor = answer.get("next")
+        return msgspec.convert(answer.get("jobs", []), list[Job]), cursor
+
+    def iter_jobs(self, **filters: Any) -> Iterator[Job]:
+        """Yield every job ``search_jobs`` matches, asking page by page (``limit`` per page)."""
+        cursor: str | None = None
+        while True:
+            page, cursor = self.jobs_page(**filters, **({"next": cursor} if cursor else {}))
+            yield from page
+            if not cursor or not page:
+                return
 
     def cancel(self, job_id: str) -> str:
         """Cancel a queued or running job; return the server's message."""

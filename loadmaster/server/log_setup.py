@@ -12,9 +12,10 @@ from typing import Any, TextIO
 
 import msgspec
 
+from loadmaster.settings import LOG_LEVELS as LEVELS
+
 __all__ = ["LEVELS", "JsonFormatter", "TextFormatter", "configure_logging"]
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _ENCODER = msgspec.json.Encoder()
 

@@ -6,13 +6,13 @@ built from, :data:`loadmaster.operations.table.OPERATIONS`): a ``oneOf`` discrim
 beside the modules that serve them.
 """
 
-from importlib import metadata
 from typing import Any
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from loadmaster import package
 from loadmaster.operations.table import OPERATIONS
 
 __all__ = ["OpenAPIEndpoint", "error_responses", "openapi_document"]
@@ -60,14 +60,6 @@ def _operations() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _text(description: str, media_type: str = "text/plain") -> dict[str, Any]:
     return {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
-
-
-def package_version() -> str:
-    """Return the installed package's version."""
-    try:
-        return metadata.version("loadmaster")
-    except metadata.PackageNotFoundError:  # a source tree that was never installed
-        return "0+unknown"
 
 
 def openapi_document(version: str, extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -173,6 +165,6 @@ class OpenAPIEndpoint:
     async def answer(self, _: Request) -> Response:
         """Answer with the document (public: it holds no data)."""
         if self._encoded is None:
-            document = openapi_document(package_version(), self._extra_paths)
+            document = openapi_document(package.version(), self._extra_paths)
             self._encoded = msgspec.json.encode(document)
         return Response(self._encoded, headers={"content-type": "application/json"})

@@ -19,7 +19,7 @@ from loadmaster.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
-from loadmaster.server.asgi import Receive, Scope, Send
+from loadmaster.server.asgi import Receive, Scope, Send, must_close
 from loadmaster.server.body import BodyReader
 from loadmaster.server.pipeline import Pipeline
 
@@ -33,7 +33,6 @@ log = logging.getLogger("loadmaster.server.app")
 
 JSON = "application/json"
 _JSON = JSON.encode()
-_HTTP1 = ("1.0", "1.1")
 encode_json = msgspec.json.Encoder().encode
 
 
@@ -137,7 +136,6 @@ class OperationsRoute:
             result = await self._pipeline.answer(raw, header, client)
         except LoadmasterError as exc:
             status, body, media_type = error_answer(exc)
-            # The rest of an unread body is never read: end the connection rather than keep it.
-            close = not body_read and scope.get("http_version") in _HTTP1
+            close = not body_read and must_close(scope)
             return status, body, media_type.encode(), close
         return 200, encode_json(result), _JSON, False

@@ -25,6 +25,7 @@ from loadmaster.errors import (
 )
 from loadmaster.models import FINISHED, User
 from loadmaster.operations.uploads import UploadFormat, start_upload
+from loadmaster.server.asgi import must_close
 from loadmaster.server.body_stream import BodyStream
 from loadmaster.server.credentials import Credentials
 from loadmaster.server.openapi import error_responses
@@ -117,12 +118,8 @@ class UploadRoute:
 
 
 def _unread(request: Request, response: Response) -> Response:
-    """Answer before the whole body was read: end an HTTP/1 connection rather than keep it.
-
-    The rest of the body is never read, so the connection cannot carry another request; a
-    client told ``connection: close`` does not try to reuse it (HTTP/2 ends only the stream).
-    """
-    if request.scope.get("http_version") in ("1.0", "1.1"):
+    """Answer before the whole body was read (see :func:`must_close`)."""
+    if must_close(request.scope):
         response.headers["connection"] = "close"
     return response
 

@@ -120,6 +120,10 @@ class Compiler:
         self.grouped = grouped
         self.aliases = aliases or {}
         self.aggregates: list[tuple[n.Func, Fn | None]] = []
+        #: alasql's AGGR: its slot → its argument, read over the group's results (``r[-1][-1]``).
+        self.after: dict[int, Fn] = {}
+        #: The slot of each aggregate call, by the call's node id.
+        self.slots: dict[int, int] = {}
 
     def compile(self, node: n.Expr) -> Fn:
         """Return a function computing ``node`` for a row."""
@@ -197,10 +201,17 @@ class Compiler:
         if is_aggregate(node.name):
             if not self.grouped:
                 raise EvaluationError
+            slot = len(self.aggregates)
+            self.slots[id(node)] = slot
             arg = None
+            if node.name.upper() == "AGGR":
+                self.aggregates.append((node, None))
+                self.after[slot] = (
+                    _GroupCompiler(self).compile(node.args[0]) if node.args else lambda _r: UNDEF
+                )
+                return lambda r: r[-1][slot]
             if node.args and not isinstance(node.args[0], n.Star):
                 arg = Compiler(self.scope).compile(node.args[0])
-            slot = len(self.aggregates)
             self.aggregates.append((node, arg))
             return lambda r: r[-1][slot]
         _, fn = resolve_function(node.name)
@@ -362,3 +373,25 @@ def js_str_or_empty(value: Any) -> str:
 def truth(value: Any) -> bool:
     """Tell whether a WHERE/HAVING/ON value keeps the row (unknown does not)."""
     return value is True or (value is not None and value is not UNDEF and js_bool(value))
+
+
+class _GroupCompiler(Compiler):
+    """Compile AGGR's argument: names read the group's results, as alasql's ``g['name']``.
+
+    The group holds the grouped columns and the select list's aggregates by their keys. HarperDB
+    still checks every name against the tables first (``unknown column``), so only a key that is
+    also an attribute can be read.
+    """
+
+    def __init__(self, parent: Compiler) -> None:
+        super().__init__(parent.scope, grouped=True)
+        self.aggregates = parent.aggregates
+        self.after = parent.after
+        self.slots = parent.slots
+
+    def _column(self, node: n.Column) -> Fn:
+        if self.scope is None:
+            raise SqlError(f"unknown column {node.name}")
+        self.scope.resolve(node)
+        name = node.name
+        return lambda r: r[-1][-1].get(name, UNDEF)

@@ -28,7 +28,7 @@ __all__ = ["AGGREGATES", "HARPER_FUNCTIONS", "SCALARS", "SearchJsonError", "reso
 _HARPER_AGGREGATES = frozenset({"MEDIAN", "MEAN", "MODE", "MAD", "PROD"})
 #: Aggregate functions (alasql's and HarperDB's), by upper-case name.
 AGGREGATES = frozenset(
-    {"COUNT", "SUM", "AVG", "MIN", "MAX", "ARRAY", "FIRST", "LAST", "GROUP_CONCAT"}
+    {"COUNT", "SUM", "AVG", "MIN", "MAX", "ARRAY", "FIRST", "LAST", "GROUP_CONCAT", "AGGR"}
     | {"STDEV", "STDEVP", "VAR", "VARP"}
     | _HARPER_AGGREGATES
 )
@@ -227,17 +227,7 @@ def resolve_function(written: str) -> tuple[str, Callable[..., Any] | None]:
         return upper, SCALARS[upper]
     if upper in AGGREGATES:
         return upper, None
-    if upper in _NOT_BUILT:
-        return upper, _not_built
     return "", None
-
-
-#: alasql functions loadmaster does not have: they fail as alasql's errors do (500).
-_NOT_BUILT = frozenset({"AGGR"})
-
-
-def _not_built(*_: Any) -> Any:
-    raise ValueError("this function is not available")
 
 
 def is_aggregate(written: str) -> bool:

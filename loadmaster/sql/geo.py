@@ -3,8 +3,8 @@
 HarperDB wraps each Turf call: a missing argument or a Turf failure gives ``NaN`` for the
 measuring functions and ``false`` for the tests, so a bad value never fails the statement;
 only ``geoNear`` without a distance and a bad ``geoConvert`` throw (a 500 search problem).
-``geoDifference`` needs polygon clipping, which is not built, and so does ``geoContains`` for a
-MultiPoint inside: they fail as a search problem. ``geoEqual`` is in :mod:`geo_equality`.
+``geoEqual`` is in :mod:`geo_equality`, ``geoContains`` and ``geoCrosses`` in
+:mod:`geo_predicates`, ``geoDifference`` in :mod:`geo_difference`.
 """
 
 import math
@@ -15,11 +15,7 @@ from typing import Any
 import msgspec
 
 from loadmaster.sql.geo_equality import boolean_equal
-from loadmaster.sql.geo_predicates import (
-    UnbuiltPairError,
-    contains,
-    intersects,
-)
+from loadmaster.sql.geo_predicates import contains, intersects
 from loadmaster.sql.jsvalues import UNDEF, is_null, is_number, js_bool, js_number, js_str
 
 __all__ = ["GEO_FUNCTIONS", "GEO_NAMES"]
@@ -306,13 +302,11 @@ def _geometry(value: Any) -> dict[str, Any]:
 
 def _contains(first: Any = UNDEF, second: Any = UNDEF) -> bool:
     # HarperDB's geoContains is Turf's booleanContains; a failure (or a pair of types Turf
-    # refuses) answers false, a pair Turf decides that is not built fails the statement.
+    # refuses) answers false.
     if not _testable(first, second):
         return False
     try:
         return contains(_geometry(first), _geometry(second))
-    except UnbuiltPairError:
-        raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return False  # GeoError, NotSupportedError, and what Turf would throw on
 

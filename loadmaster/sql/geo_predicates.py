@@ -10,17 +10,15 @@ lines and polygon outlines by proper segment intersections (collinear overlaps d
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["NotSupportedError", "UnbuiltPairError", "contains", "intersects"]
+from loadmaster.sql.aggregates import hashable
+
+__all__ = ["NotSupportedError", "contains", "intersects"]
 
 Position = list[Any]
 
 
 class NotSupportedError(ValueError):
     """A pair of geometry types Turf's booleanContains refuses (HarperDB answers false)."""
-
-
-class UnbuiltPairError(ValueError):
-    """A pair Turf's booleanContains decides that is not built here (fails the statement)."""
 
 
 def _within(low: Any, value: Any, high: Any, open_low: bool, open_high: bool) -> bool:
@@ -181,7 +179,6 @@ def contains(one: dict[str, Any], two: dict[str, Any]) -> bool:
 
     Raises:
         NotSupportedError: Turf refuses this pair of types.
-        UnbuiltPairError: Turf decides the pair (a MultiPoint inside) but it is not built.
     """
     kinds, a, b = (one.get("type"), two.get("type")), one["coordinates"], two["coordinates"]
     if kinds == ("Point", "Point"):
@@ -198,9 +195,16 @@ def contains(one: dict[str, Any], two: dict[str, Any]) -> bool:
         return _polygon_holds_line(a, b)
     if kinds == ("Polygon", "Polygon"):
         return _polygon_holds_polygon(a, b)
-    if kinds in (("MultiPoint", "MultiPoint"), ("LineString", "MultiPoint")) or kinds == (
-        "Polygon",
-        "MultiPoint",
-    ):
-        raise UnbuiltPairError(f"{kinds[0]} containing {kinds[1]} is not available")
+    if kinds == ("MultiPoint", "MultiPoint"):
+        # Turf compares every pair with ===; a set of type-tagged positions answers the same
+        # in linear time (a big MultiPoint must not cost n*m).
+        held = {(hashable(p[0]), hashable(p[1])) for p in a}
+        return all((hashable(q[0]), hashable(q[1])) in held for q in b)
+    if kinds == ("LineString", "MultiPoint"):
+        # Every point on the line (its ends count), one of them off the ends.
+        return all(_on_line(a, q) for q in b) and any(
+            _on_line(a, q, ignore_end_vertices=True) for q in b
+        )
+    if kinds == ("Polygon", "MultiPoint"):
+        return all(_in_polygon(q, a, ignore_boundary=True) for q in b)
     raise NotSupportedError(f"{kinds[1]} geometry not supported")

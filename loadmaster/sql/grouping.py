@@ -1,12 +1,18 @@
-"""HarperDB's GROUP BY validation (§7), with its exact 500 texts."""
+"""GROUP BY (§7): HarperDB's validation with its exact 500 texts, and the groups' aggregates."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from loadmaster.errors import SqlError
 from loadmaster.sql import nodes as n
+from loadmaster.sql.aggregates import aggregate, hashable
+from loadmaster.sql.expressions import Compiler, Fn, Row
 from loadmaster.sql.functions import is_aggregate
+from loadmaster.sql.jsvalues import UNDEF
 from loadmaster.sql.naming import text_of
 from loadmaster.sql.scope import Scope
 
-__all__ = ["check_group_by"]
+__all__ = ["check_group_by", "group_results", "groups"]
 
 
 def _identity(node: n.Expr, scope: Scope | None) -> object:
@@ -44,3 +50,80 @@ def check_group_by(stmt: n.Select, scope: Scope | None) -> None:
     for node, identity in zip(stmt.group_by, grouped, strict=True):
         if identity not in selected:
             raise SqlError(f"group by column '{text_of(node)}' must be in select")
+
+
+def group_results(
+    stmt: n.Select, keys: list[str], compiler: Compiler, group_fns: list[Fn]
+) -> Callable[[Row], None] | None:
+    """Return what computes AGGR's values once a group's other aggregates are known.
+
+    As alasql's group object ``g``: the grouped columns and the select list's aggregates by
+    key, then each AGGR of the select list in order (a later AGGR reads an earlier one). The
+    group object rides at the end of the row's aggregate values.
+    """
+    after = compiler.after
+    if not after:
+        return None
+    grouped = [
+        (node.name, fn)
+        for node, fn in zip(stmt.group_by, group_fns, strict=True)
+        if isinstance(node, n.Column)
+    ]
+    items = [i.expr for i in stmt.items if not isinstance(i.expr, n.Star)]
+    listed = [
+        (key, compiler.slots[id(expr)])
+        for expr, key in zip(items, keys, strict=False)
+        if id(expr) in compiler.slots
+    ]
+
+    def finish(row: Row) -> None:
+        values = row[-1]
+        results = {name: fn(row) for name, fn in grouped}
+        values.append(results)
+        results.update((key, values[slot]) for key, slot in listed if slot not in after)
+        for key, slot in listed:
+            if slot in after:
+                values[slot] = results[key] = after[slot](row)
+        done = {slot for _, slot in listed}
+        for slot, fn in after.items():
+            if slot not in done:
+                values[slot] = fn(row)
+
+    return finish
+
+
+def groups(
+    rows: Iterator[Row],
+    group_fns: list[Fn],
+    compiler: Compiler,
+    always_one: bool,
+    finish: Callable[[Row], None] | None,
+) -> list[Row]:
+    found: dict[Any, list[Row]] = {}
+    for row in rows:
+        key = tuple(hashable(fn(row)) for fn in group_fns)
+        found.setdefault(key, []).append(row)
+    if not found and always_one:
+        found[()] = []
+    out: list[Row] = []
+    for members in found.values():
+        values: list[Any] = []
+        for node, arg in compiler.aggregates:
+            if id(node) in compiler.slots and compiler.slots[id(node)] in compiler.after:
+                values.append(UNDEF)  # AGGR: computed by finish, over the results
+                continue
+            if arg is None:
+                collected: list[Any] = [1] * len(members)
+            else:
+                collected = [arg(m) for m in members]
+            values.append(aggregate(node.name, collected, distinct=node.distinct))
+        first = (
+            members[0]
+            if members
+            else (None,) * len(compiler.scope.sources if compiler.scope else ())
+        )
+        row = (*first, values)
+        if finish is not None:
+            finish(row)
+        out.append(row)
+    return out

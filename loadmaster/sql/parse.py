@@ -57,6 +57,17 @@ class _Dialect(MySQL):
         # alasql's || concatenates; MySQL's is OR.
         DISJUNCTION = {k: v for k, v in MySQL.Parser.DISJUNCTION.items() if k != TokenType.DPIPE}
 
+        def _parse_convert(self, strict: bool, safe: bool | None = None) -> Any:
+            # alasql's CONVERT(type, expression), T-SQL's order (MySQL's is the other way).
+            del strict, safe
+            to = self._parse_types()
+            if to is None or not self._match(TokenType.COMMA):
+                self.raise_error("Expected a type, then a comma")
+            this = self._parse_assignment()
+            if self._match(TokenType.COMMA):
+                self.raise_error("CONVERT with a style is not available")
+            return self.expression(exp.Cast(this=this, to=to))
+
         def _parse_bitwise(self) -> Any:
             this = super()._parse_bitwise()
             while self._match(TokenType.DPIPE):

@@ -9,10 +9,10 @@ from typing import Any
 from loadmaster.errors import SqlError
 from loadmaster.sql import nodes as n
 from loadmaster.sql.access import SECRET_FIELDS, SYSTEM, Access
-from loadmaster.sql.aggregates import aggregate, hashable
+from loadmaster.sql.aggregates import hashable
 from loadmaster.sql.expressions import Compiler, Fn, truth
 from loadmaster.sql.functions import is_aggregate
-from loadmaster.sql.grouping import check_group_by
+from loadmaster.sql.grouping import check_group_by, group_results, groups
 from loadmaster.sql.joins import JoinStep, join_rows
 from loadmaster.sql.jsvalues import UNDEF, fast_order_keys, order_key
 from loadmaster.sql.naming import item_key
@@ -196,33 +196,6 @@ def _page(stmt: n.Select) -> tuple[int, int | None]:
     return offset, None if limit is None else offset + limit
 
 
-def _groups(
-    rows: Iterator[Row], group_fns: list[Fn], compiler: Compiler, always_one: bool
-) -> list[Row]:
-    groups: dict[Any, list[Row]] = {}
-    for row in rows:
-        key = tuple(hashable(fn(row)) for fn in group_fns)
-        groups.setdefault(key, []).append(row)
-    if not groups and always_one:
-        groups[()] = []
-    out: list[Row] = []
-    for members in groups.values():
-        values: list[Any] = []
-        for node, arg in compiler.aggregates:
-            if arg is None:
-                collected: list[Any] = [1] * len(members)
-            else:
-                collected = [arg(m) for m in members]
-            values.append(aggregate(node.name, collected, distinct=node.distinct))
-        first = (
-            members[0]
-            if members
-            else (None,) * len(compiler.scope.sources if compiler.scope else ())
-        )
-        out.append((*first, values))
-    return out
-
-
 def _sources(stmt: n.Select, tables: list[Table], access: Access) -> list[Source]:
     sources = []
     for ref, table in zip(stmt.tables, tables, strict=True):
@@ -268,6 +241,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
     on_fns = [plain.compile(j.on) for j in stmt.joins if j.on is not None]
     group_fns = [plain.compile(g) for g in stmt.group_by]
     having_fn = compiler.compile(stmt.having) if stmt.having is not None else None
+    finish = group_results(stmt, [o.key for o in outputs], compiler, group_fns)
     _check_order_aliases(stmt, outputs, scope)
     order_fns = _order_fns(stmt, compiler if grouped else Compiler(scope, aliases=aliases), outputs)
     if scope is not None and check_attributes:
@@ -311,7 +285,7 @@ def prepare_select(stmt: n.Select, store: Store, access: Access) -> SelectPlan:
         if where_fn is not None:
             rows = (r for r in rows if truth(where_fn(r)))
         if grouped:
-            rows = iter(_groups(rows, group_fns, compiler, not stmt.group_by))
+            rows = iter(groups(rows, group_fns, compiler, not stmt.group_by, finish))
             if having_fn is not None:
                 rows = (r for r in rows if truth(having_fn(r)))
         if order_fns:

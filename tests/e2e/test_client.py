@@ -226,6 +226,13 @@ def test_jobs_filters_a_page_of_search_jobs(client: loadmaster.Client) -> None:
     assert (error.id, error.type, error.status) == (failed, "csv_url_load", "ERROR")
     assert len(client.jobs(status=["COMPLETE", "ERROR"], user="HDB_ADMIN")) == 4
     assert client.jobs(user="nobody") == []
+    # The cursor: a page and the next one, and every job page by page.
+    first, cursor = client.jobs_page(order="asc", limit=3)
+    assert [job.id for job in first] == loads
+    assert cursor is not None
+    rest, after = client.jobs_page(order="asc", limit=3, next=cursor)
+    assert ([job.id for job in rest], after) == ([failed], None)
+    assert [job.id for job in client.iter_jobs(limit=1)] == [failed, *reversed(loads)]
     with pytest.raises(loadmaster.InvalidRequestError, match="Unknown job status 'DONE'"):
         client.jobs(status="DONE")
 
