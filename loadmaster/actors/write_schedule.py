@@ -31,13 +31,16 @@ class WriteSchedule:
     """The dirty records of the registry (its thread only), and when to write them.
 
     ``wake`` is called from the timer thread when a settle or a retry is due; it must tell the
-    registry to write its dirty records.
+    registry to write its dirty records. ``clock`` tells the time in seconds (tests set it).
     """
 
-    __slots__ = ("_delay", "_retrying", "_since", "_timer", "_wake", "dirty")
+    __slots__ = ("_clock", "_delay", "_retrying", "_since", "_timer", "_wake", "dirty")
 
-    def __init__(self, wake: Callable[[], None]) -> None:
+    def __init__(
+        self, wake: Callable[[], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._wake = wake
+        self._clock = clock
         #: Ids of the records to write, in the order they changed.
         self.dirty: dict[str, None] = {}
         self._since = 0.0
@@ -48,7 +51,7 @@ class WriteSchedule:
     def mark(self, job_id: str) -> None:
         """Note that a record changed and is to be written."""
         if not self.dirty:
-            self._since = time.monotonic()
+            self._since = self._clock()
         self.dirty[job_id] = None
 
     def discard(self, job_id: str) -> None:
@@ -73,7 +76,7 @@ class WriteSchedule:
         """
         if not self.dirty:
             return False
-        age = time.monotonic() - self._since
+        age = self._clock() - self._since
         if waited_for:
             return idle or age >= FLUSH_DELAY or len(self.dirty) >= FLUSH_RECORDS
         if self._retrying:

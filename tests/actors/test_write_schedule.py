@@ -2,7 +2,7 @@
 
 import threading
 
-from loadmaster.actors.write_schedule import FLUSH_RECORDS, WriteSchedule
+from loadmaster.actors.write_schedule import FLUSH_DELAY, FLUSH_RECORDS, SETTLE, WriteSchedule
 
 
 class Wakes:
@@ -22,33 +22,48 @@ class Wakes:
             assert self._cond.wait_for(lambda: self.count >= count, 10)
 
 
+class Clock:
+    """The schedule's time, moved by the test (the wake-up timer runs on real time)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_a_record_a_submitter_waits_for_is_written_once_the_inbox_is_empty() -> None:
-    schedule = WriteSchedule(Wakes())
+    clock = Clock()
+    schedule = WriteSchedule(Wakes(), clock)
     assert not schedule.due(waited_for=True, idle=True)  # nothing dirty
     schedule.mark("a")
     schedule.mark("b")
     schedule.mark("a")
     assert not schedule.due(waited_for=True, idle=False)
     assert schedule.due(waited_for=True, idle=True)
+    clock.now += FLUSH_DELAY * 1.5
+    assert schedule.due(waited_for=True, idle=False)  # a busy inbox waits only so long
     assert schedule.take() == ["a", "b"]
     assert not schedule.dirty
 
 
 def test_other_changes_settle_and_the_timer_wakes_the_registry() -> None:
-    wakes = Wakes()
-    schedule = WriteSchedule(wakes)
+    wakes, clock = Wakes(), Clock()
+    schedule = WriteSchedule(wakes, clock)
     schedule.mark("a")
     assert not schedule.due(waited_for=False, idle=True)
+    clock.now += SETTLE / 2
     assert not schedule.due(waited_for=False, idle=True)  # one timer, not one per message
     wakes.wait_for(1)
     schedule.woken()
+    clock.now += SETTLE
     assert schedule.due(waited_for=False, idle=True)
     assert schedule.take() == ["a"]
     assert wakes.count == 1
 
 
 def test_many_changes_are_written_without_waiting() -> None:
-    schedule = WriteSchedule(Wakes())
+    schedule = WriteSchedule(Wakes(), Clock())
     for n in range(FLUSH_RECORDS):
         schedule.mark(str(n))
     assert schedule.due(waited_for=False, idle=False)
@@ -57,13 +72,14 @@ def test_many_changes_are_written_without_waiting() -> None:
 
 
 def test_after_a_failed_write_only_the_retry_or_a_submitter_writes() -> None:
-    wakes = Wakes()
-    schedule = WriteSchedule(wakes)
+    wakes, clock = Wakes(), Clock()
+    schedule = WriteSchedule(wakes, clock)
     schedule.mark("a")
     schedule.take()
     schedule.mark("a")  # kept dirty after the failure
     schedule.written(failed=True)
     schedule.written(failed=True)  # a retry is already due: no second timer
+    clock.now += SETTLE * 1.5
     assert not schedule.due(waited_for=False, idle=True)
     assert schedule.due(waited_for=True, idle=True)
     wakes.wait_for(1)
