@@ -1,9 +1,9 @@
 """JobRegistry: the only writer of ``system.hdb_job``; answers job queries.
 
 A failed write never stops it: the records of that write stay dirty and are written again
-later (on the next message, and on a timer so that it happens when none comes), a poison
-record is found by writing the batch record by record, and only the records that could not be
-written fail (a new job's submitter gets HarperDB's 500, and the job never runs).
+later (on a timer, see :mod:`.write_schedule`), a poison record is found by writing the batch
+record by record, and only the records that could not be written fail (a new job's submitter
+gets HarperDB's 500, and the job never runs).
 """
 
 import contextlib
@@ -36,14 +36,15 @@ from loadmaster.actors.messages import (
     Purge,
     QueuePositions,
     RecordJob,
-    RetryWrites,
     SearchJobPage,
     SearchJobs,
+    WriteRecords,
 )
 from loadmaster.actors.progress import Pace
 from loadmaster.actors.record_removal import RecordRemoval
 from loadmaster.actors.record_writer import RecordWriter, environmental, reason
 from loadmaster.actors.timers import Timer, call_later
+from loadmaster.actors.write_schedule import WriteSchedule
 from loadmaster.models import FINISHED, JobStatus
 from loadmaster.storage import Condition, Store
 
@@ -56,14 +57,6 @@ log = logging.getLogger(__name__)
 
 #: Progress of a running job is written at most this often; the final state always is.
 PROGRESS_WRITE_INTERVAL = 0.5
-#: Dirty records are written when the inbox is empty, or at the latest when this many have
-#: piled up or the oldest has waited this long (a steady stream of messages never empties it).
-FLUSH_RECORDS = 512
-FLUSH_DELAY = 0.05
-#: After a failed write, dirty records are written again after this long, doubling up to
-#: the maximum while writes keep failing.
-RETRY_MIN = 0.1
-RETRY_MAX = 5.0
 #: Finished records past retention are deleted this often (and at start), this many at once.
 PURGE_INTERVAL = 3600.0
 COUNTERS = frozenset({"processed", "total", "bytes_read", "bytes_total", "error_count", "rejected"})
@@ -78,8 +71,8 @@ class JobRegistry(pykka.ThreadingActor):
     it is on disk.
 
     Writes are group-committed: a message that changes a record only marks it dirty, and the
-    dirty records are written in one transaction once the inbox is empty (or enough have
-    piled up), so a burst of submits costs a few fsyncs, not one per job. Running jobs are
+    dirty records are written in one transaction (when, :mod:`.write_schedule` says), so a
+    burst of submits costs a few fsyncs, not one per job. Running jobs are
     kept in memory, so their live counters are answered without a disk read; their progress
     is written at most every ``PROGRESS_WRITE_INTERVAL`` seconds.
     """
@@ -113,14 +106,11 @@ class JobRegistry(pykka.ThreadingActor):
         self._removal = RecordRemoval(store, self._table, self._index, self._writer)
         self._live = live
         self._written_at: dict[str, float] = {}
-        self._dirty: dict[str, None] = {}
+        self._schedule = WriteSchedule(self._wake)
         #: Submitters waiting for a new record to be on disk.
         self._acks: dict[str, Future[str | None]] = {}
         #: Finished records, dropped from ``live`` once written.
         self._finished: set[str] = set()
-        self._dirty_since = 0.0
-        self._retry: Timer | None = None
-        self._retry_delay = RETRY_MIN
 
     def on_start(self) -> None:
         """Settle jobs that an earlier process left unfinished (spec §2.6).
@@ -161,9 +151,9 @@ class JobRegistry(pykka.ThreadingActor):
 
     def on_stop(self) -> None:
         """Write whatever is still dirty (once: the process is going away)."""
-        for timer in (self._retry, self._purge_timer):
-            if timer is not None:
-                timer.cancel()
+        self._schedule.cancel()
+        if self._purge_timer is not None:
+            self._purge_timer.cancel()
         self._flush(retry=False)
 
     def on_receive(self, message: Any) -> Any:
@@ -179,11 +169,7 @@ class JobRegistry(pykka.ThreadingActor):
             log.exception("job registry failed to handle %r", type(message).__name__)
             return None
         finally:
-            if self._dirty and (
-                self.actor_inbox.empty()
-                or len(self._dirty) >= FLUSH_RECORDS
-                or time.monotonic() - self._dirty_since >= FLUSH_DELAY
-            ):
+            if self._schedule.due(waited_for=bool(self._acks), idle=self.actor_inbox.empty()):
                 self._flush()
 
     def _handle(self, message: Any) -> Any:
@@ -198,8 +184,9 @@ class JobRegistry(pykka.ThreadingActor):
             case RecordJob(record=record, persisted=persisted):
                 self._publish(record)
                 self._acks[record.id] = persisted
-            case RetryWrites():
-                self._retry = None
+            case WriteRecords():
+                self._schedule.woken()
+                self._flush()
             case JobStarted(job_id=job_id, start_datetime=start):
                 self._started(job_id, start)
             case QueuePositions(positions=positions):
@@ -228,9 +215,7 @@ class JobRegistry(pykka.ThreadingActor):
         self._set(record)
         if stored is not None:
             self._writer.stored(job_id, stored)
-        if not self._dirty:
-            self._dirty_since = time.monotonic()
-        self._dirty[job_id] = None
+        self._schedule.mark(job_id)
 
     def _set(self, record: JobRecord) -> None:
         """Show ``record`` as its job's live state (without writing it)."""
@@ -245,10 +230,9 @@ class JobRegistry(pykka.ThreadingActor):
 
     def _flush(self, *, retry: bool = True) -> None:
         """Write every dirty record; acknowledge, drop finished ones and notify; never raise."""
-        if not self._dirty:
+        if not self._schedule.dirty:
             return
-        ids = list(self._dirty)
-        self._dirty = {}
+        ids = self._schedule.take()
         try:
             failed = self._writer.write([self._live[job_id] for job_id in ids])
         except Exception as bug:  # a bug here must not stop the registry either
@@ -270,10 +254,8 @@ class JobRegistry(pykka.ThreadingActor):
                 self._paces.pop(job_id, None)
         for job_id, error in failed.items():
             self._failed(job_id, error)
-        if failed and retry:
-            self._schedule_retry()
-        elif not failed:
-            self._retry_delay = RETRY_MIN
+        if retry:
+            self._schedule.written(failed=bool(failed))
 
     def _failed(self, job_id: str, exc: BaseException) -> None:
         """Keep a record that could not be written dirty; fail a new job's submit."""
@@ -301,17 +283,10 @@ class JobRegistry(pykka.ThreadingActor):
             return
         self._publish(record)
 
-    def _schedule_retry(self) -> None:
-        if self._retry is not None:
-            return
-        delay, self._retry_delay = self._retry_delay, min(self._retry_delay * 2, RETRY_MAX)
-        ref = self.actor_ref
-
-        def tell() -> None:
-            with contextlib.suppress(pykka.ActorDeadError):
-                ref.tell(RetryWrites())
-
-        self._retry = call_later(delay, tell)
+    def _wake(self) -> None:
+        """Tell the registry to write its dirty records (on the timer thread)."""
+        with contextlib.suppress(pykka.ActorDeadError):
+            self.actor_ref.tell(WriteRecords())
 
     # ------------------------------------------------------------------ changes
 
@@ -420,7 +395,7 @@ class JobRegistry(pykka.ThreadingActor):
             return "running"
         if record is not None:
             # Finished but not yet written: it will not be.
-            self._dirty.pop(job_id, None)
+            self._schedule.discard(job_id)
             self._finished.discard(job_id)
             self._live.pop(job_id, None)
         deleted = self._removal.remove([job_id])

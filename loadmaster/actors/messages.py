@@ -131,8 +131,9 @@ class JobOutcome(Message, frozen=True):
     cancelled_by: str | None = None
 
 
-class RetryWrites(Message, frozen=True):
-    """Timer → JobRegistry, by tell: write the records a failed write left dirty. No reply."""
+class WriteRecords(Message, frozen=True):
+    """Timer → JobRegistry, by tell: write the dirty records (changes have settled, or a failed
+    write is retried). No reply."""
 
 
 class AwaitReady(Message, frozen=True):

@@ -6,6 +6,7 @@ batch's records are built from the header by generated code, one dict display pe
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -54,10 +55,16 @@ def record_builder(names: list[str]) -> Builder:
     """Return a function turning typed columns into records keyed by ``names``.
 
     For up to 255 columns it is generated code with a dict display per row, whose constant
-    keys make building a record about twice as fast as ``dict(zip(names, row))``.
+    keys make building a record about twice as fast as ``dict(zip(names, row))``. The code
+    is made once per header: compiling it costs more than a one-row load does otherwise.
     """
     if not names or len(names) > 255:
         return lambda columns: list(map(dict, map(zip, repeat(names), zip(*columns, strict=True))))
+    return _generated(tuple(names))
+
+
+@lru_cache(maxsize=256)
+def _generated(names: tuple[str, ...]) -> Builder:
     values = "".join(f"v{i}, " for i in range(len(names)))
     items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
     source = f"lambda columns: [{{{items}}} for {values}in zip(*columns, strict=True)]"

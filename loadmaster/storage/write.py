@@ -33,6 +33,8 @@ __all__ = ["WriteResult", "check_attribute_name", "clock", "delete_records", "wr
 Action = Literal["insert", "update", "upsert"]
 _ACTIONS = frozenset({"insert", "update", "upsert"})
 _TIMESTAMPS = frozenset({CREATED, UPDATED})
+#: Types whose equal values have equal index keys (an update that keeps one skips its index).
+_SAME_KEY = frozenset({str, int, float, bool, type(None)})
 UPDATE_WITHOUT_KEY = "a valid hash attribute must be provided with update record"
 
 
@@ -334,12 +336,15 @@ class _Batch:
         for key, prev in old.items():
             new = final[key]
             for name in prev.keys() | new.keys():
+                was, now = prev.get(name, MISSING), new.get(name, MISSING)
+                if was is now or (type(was) is type(now) and type(now) in _SAME_KEY and was == now):
+                    continue  # an unchanged value keeps its index entry
                 attr = state.attrs.get(name)
                 if attr is None or not attr.indexed or name == pk_attr:
                     continue
                 prefix = state.prefixes[name]
-                before = index_key(prefix, prev.get(name, MISSING))
-                after = index_key(prefix, new.get(name, MISSING))
+                before = index_key(prefix, was)
+                after = index_key(prefix, now)
                 if before != after:
                     if before is not None:
                         removed.append((before, key))

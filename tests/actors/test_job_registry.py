@@ -272,3 +272,26 @@ def test_progress_shows_percent_rate_and_time_left(jobs: JobSystem) -> None:
     assert done["percent"] == 100.0
     assert "rate" not in done
     assert "eta_seconds" not in done
+
+
+def test_a_job_end_is_written_with_no_other_message_and_found_after_a_restart(
+    store: Store, settings: Settings, disk: FailingJobWrites
+) -> None:
+    table = job_table(store)
+    system = JobSystem(store, settings)
+    system.start()
+    try:
+        job_id = system.submit(type="test_job", user=EMBEDDED_USER, request={}, run=lambda _: "ok")
+        # Answered only once on disk; its end follows when the changes have settled.
+        assert table.get([job_id])[0]["status"] in ("IN_PROGRESS", "COMPLETE")
+        disk.wait_until(lambda: table.get([job_id])[0]["status"] == "COMPLETE")
+    finally:
+        system.stop()
+    again = JobSystem(store, settings)
+    again.start()
+    try:
+        record = again.get(job_id)
+        assert record is not None
+        assert (record["status"], record["message"]) == ("COMPLETE", "ok")
+    finally:
+        again.stop()

@@ -8,7 +8,7 @@ import pytest
 
 from loadmaster.errors import InvalidRequestError
 from loadmaster.formats.csv_dialect import guess_delimiter
-from loadmaster.formats.csv_header import check_column_names
+from loadmaster.formats.csv_header import check_column_names, record_builder
 from loadmaster.formats.csv_reader import CsvStream, parse_csv_text
 
 
@@ -106,6 +106,13 @@ def test_parse_csv_text(text: str, header: list[str], records: list[dict[str, An
     # The streamed parser reads bytes to the same result, whatever the chunking.
     assert _stream(text.encode()).header == header
     assert _all(_stream(text.encode(), keep_parsed_extra=True, json_cells=False)) == got_records
+
+
+def test_a_header_builds_records_with_code_made_once() -> None:
+    build = record_builder(["id", "it's"])
+    assert record_builder(["id", "it's"]) is build  # one-row loads do not compile it again
+    assert build([[1, 2], ["a", "b"]]) == [{"id": 1, "it's": "a"}, {"id": 2, "it's": "b"}]
+    assert record_builder(["it's", "id"])([[1], ["a"]]) == [{"it's": 1, "id": "a"}]
 
 
 def test_duplicates_are_not_renamed_behind_leading_empty_lines() -> None:
