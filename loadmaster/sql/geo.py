@@ -12,12 +12,18 @@ from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import Any
 
-import msgspec
-
 from loadmaster.sql.geo_difference import geo_difference
 from loadmaster.sql.geo_equality import boolean_equal
 from loadmaster.sql.geo_predicates import contains, intersects
-from loadmaster.sql.jsvalues import UNDEF, is_null, is_number, js_bool, js_number, js_str
+from loadmaster.sql.jsvalues import (
+    UNDEF,
+    auto_cast_json,
+    is_null,
+    is_number,
+    js_bool,
+    js_number,
+    js_str,
+)
 
 __all__ = ["GEO_FUNCTIONS", "GEO_NAMES"]
 
@@ -50,18 +56,8 @@ class GeoError(ValueError):
     """A geo argument Turf refuses (HarperDB turns most into NaN or false)."""
 
 
-def _cast(value: Any) -> Any:
-    # HarperDB's autoCastJSON: a string holding JSON becomes the value it holds.
-    if isinstance(value, str):
-        try:
-            return msgspec.json.decode(value)
-        except msgspec.DecodeError:
-            return value
-    return value
-
-
 def _point(value: Any) -> tuple[float, float]:
-    value = _cast(value)
+    value = auto_cast_json(value)
     if isinstance(value, dict):
         geometry = value.get("geometry") if value.get("type") == "Feature" else value
         if isinstance(geometry, dict) and geometry.get("type") == "Point":
@@ -167,7 +163,7 @@ def _ring_area(ring: list[Any]) -> float:
 
 def _area(value: Any) -> float:
     total = 0.0
-    for geometry in _geometries(_cast(value)):
+    for geometry in _geometries(auto_cast_json(value)):
         rings = geometry.get("coordinates") if geometry["type"] == "Polygon" else None
         if rings:
             total += abs(_ring_area(rings[0])) - sum(abs(_ring_area(r)) for r in rings[1:])
@@ -177,7 +173,7 @@ def _area(value: Any) -> float:
 def _length(value: Any, units: Any = UNDEF) -> float:
     factor = _factor(units)
     total = 0.0
-    for geometry in _geometries(_cast(value)):
+    for geometry in _geometries(auto_cast_json(value)):
         if geometry["type"] == "Point":
             continue
         lines = (
@@ -199,7 +195,7 @@ def _feature(kind: str, coordinates: Any, properties: Any) -> dict[str, Any]:
 
 
 def _circle(center: Any, radius: Any, units: Any = UNDEF) -> Any:
-    center = _cast(center)
+    center = auto_cast_json(center)
     lon, lat = (_radians(c) for c in _point(center))
     distance = js_number(radius) / _factor(units)
     ring: list[list[float]] = []
@@ -261,7 +257,7 @@ def _convert(coordinates: Any = UNDEF, geo_type: Any = UNDEF, properties: Any = 
     if conversion is None:
         raise GeoError(f"geo_type of {js_str(geo_type)} is invalid")
     kind, check = conversion
-    coordinates = _cast(coordinates)
+    coordinates = auto_cast_json(coordinates)
     if not isinstance(coordinates, list):
         raise GeoError("coordinates must be an Array")
     if check is not None:
@@ -286,14 +282,16 @@ def _crosses(first: Any = UNDEF, second: Any = UNDEF) -> bool:
     if not _testable(first, second):
         return False
     try:
-        return intersects(list(_geometries(_cast(first))), list(_geometries(_cast(second))))
+        return intersects(
+            list(_geometries(auto_cast_json(first))), list(_geometries(auto_cast_json(second)))
+        )
     except (GeoError, TypeError, KeyError, IndexError, AttributeError):
         return False
 
 
 def _geometry(value: Any) -> dict[str, Any]:
     # Turf's getGeom: a Feature's geometry, else the value itself.
-    value = _cast(value)
+    value = auto_cast_json(value)
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, dict):
@@ -316,7 +314,7 @@ def _equal(first: Any = UNDEF, second: Any = UNDEF) -> bool:
     # HarperDB's geoEqual is Turf's booleanEqual; any failure answers false.
     if not _testable(first, second):
         return False
-    one, two = _cast(first), _cast(second)
+    one, two = auto_cast_json(first), auto_cast_json(second)
     if not isinstance(one, dict) or not isinstance(two, dict):
         return False
     try:

@@ -12,10 +12,8 @@ wrapper turns every throw into ``NaN``.
 import math
 from typing import Any
 
-import msgspec
-
 from loadmaster.sql.geo_rings import Ring, Rounder, written
-from loadmaster.sql.jsvalues import UNDEF, is_number, js_bool
+from loadmaster.sql.jsvalues import UNDEF, auto_cast_json, is_number, js_bool
 
 __all__ = ["geo_difference"]
 
@@ -28,7 +26,7 @@ def geo_difference(first: Any = UNDEF, second: Any = UNDEF, *_: Any) -> Any:
     JavaScript)."""
     if _empty(first) or _empty(second):
         return math.nan
-    subject, clip = _cast(first), _cast(second)
+    subject, clip = auto_cast_json(first), auto_cast_json(second)
     try:
         polygons = _clip(_polygons(_coordinates(subject)), _polygons(_coordinates(clip)))
     except (ValueError, TypeError, OverflowError):
@@ -49,17 +47,6 @@ def geo_difference(first: Any = UNDEF, second: Any = UNDEF, *_: Any) -> Any:
 def _empty(value: Any) -> bool:
     # HarperDB's isEmpty: undefined, null or the empty string.
     return value is None or value is UNDEF or value == ""
-
-
-def _cast(value: Any) -> Any:
-    # HarperDB's autoCastJSON: a string from { to } or from [ to ] holding JSON becomes the value
-    # it holds (a space before or after leaves it a string).
-    if not (isinstance(value, str) and value[:1] + value[-1:] in ("{}", "[]")):
-        return value
-    try:
-        return msgspec.json.decode(value)
-    except msgspec.DecodeError:
-        return value
 
 
 def _coordinates(value: Any) -> Any:

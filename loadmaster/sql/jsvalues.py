@@ -10,8 +10,11 @@ import re
 from functools import cmp_to_key
 from typing import Any, Final
 
+import msgspec
+
 __all__ = [
     "UNDEF",
+    "auto_cast_json",
     "js_add",
     "js_bool",
     "js_loose_eq",
@@ -188,3 +191,15 @@ def fast_order_keys(values: list[Any]) -> list[Any] | None:
     if all(type(v) is str for v in values):
         return values
     return None
+
+
+def auto_cast_json(value: Any) -> Any:
+    """Return what HarperDB's ``autoCastJSON`` makes of a value: a string running from ``{``
+    to ``}`` or from ``[`` to ``]`` that holds JSON becomes the value it holds; anything else
+    (a space around it included) stays as it is."""
+    if not (isinstance(value, str) and value[:1] + value[-1:] in ("{}", "[]")):
+        return value
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return value

@@ -379,6 +379,11 @@ def test_geo_and_date_parts(dogs: Instance) -> None:
         dogs, "SELECT geoNear('x', '[0,0]', 5) AS n, geoNear('[0,0]', '[0,1]', 111) AS f"
     )[0] == {"n": False, "f": False}
     assert answer(dogs, "SELECT geoNear('[0,0]', '[0,1]') AS n") == SEARCH_PROBLEM
+    # Text is read as JSON only from [ to ] or { to } (HarperDB's autoCastJSON): a space
+    # around it leaves a string Turf cannot read.
+    [row] = answer(dogs, "SELECT geoDistance(' [0,0]', '[0,1]') AS d, geoArea('1') AS a")
+    assert math.isnan(row["d"])
+    assert math.isnan(row["a"])
 
 
 SQUARE = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}'
