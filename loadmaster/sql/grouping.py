@@ -109,7 +109,7 @@ def groups(
     for members in found.values():
         values: list[Any] = []
         for node, arg in compiler.aggregates:
-            if id(node) in compiler.slots and compiler.slots[id(node)] in compiler.after:
+            if node.name.upper() == "AGGR":
                 values.append(UNDEF)  # AGGR: computed by finish, over the results
                 continue
             if arg is None:
