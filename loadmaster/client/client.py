@@ -121,12 +121,13 @@ class Client:
 
     def iter_jobs(self, **filters: Any) -> Iterator[Job]:
         """Yield every job ``search_jobs`` matches, asking page by page (``limit`` per page)."""
-        cursor: str | None = None
+        query = dict(filters)
         while True:
-            page, cursor = self.jobs_page(**filters, **({"next": cursor} if cursor else {}))
+            page, cursor = self.jobs_page(**query)
             yield from page
             if not cursor or not page:
                 return
+            query["next"] = cursor
 
     def cancel(self, job_id: str) -> str:
         """Cancel a queued or running job; return the server's message."""
