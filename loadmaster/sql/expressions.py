@@ -205,12 +205,10 @@ class Compiler:
             self.slots[id(node)] = slot
             arg = None
             if node.name.upper() == "AGGR":
-                self.aggregates.append((node, None))
                 self.after[slot] = (
                     _GroupCompiler(self).compile(node.args[0]) if node.args else lambda _r: UNDEF
                 )
-                return lambda r: r[-1][slot]
-            if node.args and not isinstance(node.args[0], n.Star):
+            elif node.args and not isinstance(node.args[0], n.Star):
                 arg = Compiler(self.scope).compile(node.args[0])
             self.aggregates.append((node, arg))
             return lambda r: r[-1][slot]

@@ -75,19 +75,20 @@ def group_results(
         for expr, key in zip(items, keys, strict=False)
         if id(expr) in compiler.slots
     ]
+    # The select list's other aggregates, its AGGRs in order, then AGGRs elsewhere (HAVING...).
+    aggregates = [(key, slot) for key, slot in listed if slot not in after]
+    listed_aggr = [(key, slot, after[slot]) for key, slot in listed if slot in after]
+    unlisted = [(slot, fn) for slot, fn in after.items() if slot not in {s for _, s in listed}]
 
     def finish(row: Row) -> None:
         values = row[-1]
         results = {name: fn(row) for name, fn in grouped}
         values.append(results)
-        results.update((key, values[slot]) for key, slot in listed if slot not in after)
-        for key, slot in listed:
-            if slot in after:
-                values[slot] = results[key] = after[slot](row)
-        done = {slot for _, slot in listed}
-        for slot, fn in after.items():
-            if slot not in done:
-                values[slot] = fn(row)
+        results.update((key, values[slot]) for key, slot in aggregates)
+        for key, slot, fn in listed_aggr:
+            values[slot] = results[key] = fn(row)
+        for slot, fn in unlisted:
+            values[slot] = fn(row)
 
     return finish
 
@@ -99,6 +100,8 @@ def groups(
     always_one: bool,
     finish: Callable[[Row], None] | None,
 ) -> list[Row]:
+    """Group rows by the GROUP BY values (first occurrence first); each group becomes its first
+    row followed by its aggregate values (one group of none when ``always_one``)."""
     found: dict[Any, list[Row]] = {}
     for row in rows:
         key = tuple(hashable(fn(row)) for fn in group_fns)
