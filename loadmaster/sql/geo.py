@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import Any
 
-from loadmaster.sql.geo_difference import geo_difference
+from loadmaster.sql.geo_difference import feature, geo_difference
 from loadmaster.sql.geo_equality import boolean_equal
 from loadmaster.sql.geo_predicates import contains, intersects
 from loadmaster.sql.jsvalues import (
@@ -185,15 +185,6 @@ def _length(value: Any, units: Any = UNDEF) -> float:
     return total
 
 
-def _feature(kind: str, coordinates: Any, properties: Any) -> dict[str, Any]:
-    # turf's feature(): properties as given, or {} when falsy.
-    return {
-        "type": "Feature",
-        "properties": properties if js_bool(properties) else {},
-        "geometry": {"type": kind, "coordinates": coordinates},
-    }
-
-
 def _circle(center: Any, radius: Any, units: Any = UNDEF) -> Any:
     center = auto_cast_json(center)
     lon, lat = (_radians(c) for c in _point(center))
@@ -214,7 +205,7 @@ def _circle(center: Any, radius: Any, units: Any = UNDEF) -> Any:
     properties = UNDEF
     if isinstance(center, dict) and center.get("type") == "Feature":
         properties = center.get("properties") or UNDEF
-    return _feature("Polygon", [ring], properties)
+    return feature("Polygon", [ring], properties)
 
 
 def _check_polygon(rings: Any) -> None:
@@ -262,7 +253,7 @@ def _convert(coordinates: Any = UNDEF, geo_type: Any = UNDEF, properties: Any = 
         raise GeoError("coordinates must be an Array")
     if check is not None:
         check(coordinates)
-    return _feature(kind, coordinates, properties)
+    return feature(kind, coordinates, properties)
 
 
 def _list(value: Any) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from loadmaster.sql.geo_rings import Ring, Rounder, written
 from loadmaster.sql.jsvalues import UNDEF, auto_cast_json, is_number, js_bool
 
-__all__ = ["geo_difference"]
+__all__ = ["feature", "geo_difference"]
 
 _NOT_POLYGONAL = "Input geometry is not a valid Polygon or MultiPolygon"
 
@@ -37,6 +37,12 @@ def geo_difference(first: Any = UNDEF, second: Any = UNDEF, *_: Any) -> Any:
     kind, coordinates = (
         ("Polygon", polygons[0]) if len(polygons) == 1 else ("MultiPolygon", polygons)
     )
+    return feature(kind, coordinates, properties)
+
+
+def feature(kind: str, coordinates: Any, properties: Any) -> dict[str, Any]:
+    """Return a GeoJSON Feature as Turf's ``feature()`` makes it: ``properties`` as given, or
+    ``{}`` when falsy (here because :mod:`geo` builds on this module)."""
     return {
         "type": "Feature",
         "properties": properties if js_bool(properties) else {},
